@@ -1,0 +1,100 @@
+# The two commands: `make run` and `make test`. Everything else is a step they share.
+# Each step runs only when its inputs changed: install when the lock changes, regenerate when the
+# knowledge base changes, train when data, domain, config or the NLU code change.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(PY) -m rasa
+
+export PYTHONPATH := $(CURDIR)
+# no telemetry, no downloads at run time, quiet libraries
+export RASA_TELEMETRY_ENABLED := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+INSTALLED := $(VENV)/.installed
+GENERATED := data/generated/.stamp
+MODEL := models/current.tar.gz
+RESULTS := results
+
+KNOWLEDGE_INPUTS := $(wildcard bot/knowledge/*.yml) bot/catalog/schema.yml \
+	$(wildcard bot/catalog/*.py) bot/nlu/normaliser.py bot/nlu/cantonese.yml
+TRAINING_INPUTS := $(GENERATED) config.yml $(wildcard domain/*.yml) \
+	$(shell find data -name '*.yml' -not -path 'data/generated/*') \
+	bot/nlu/components.py bot/nlu/normaliser.py bot/nlu/cantonese.yml bot/language.py
+
+.PHONY: help install generate train run shell test lint unit validate test-stories test-nlu smoke \
+	bench clean lock
+
+help:
+	@echo "make run    install, train if needed, start everything and print where to open it"
+	@echo "make test   install, train if needed, run every check"
+	@echo "make shell  chat in the terminal;  make bench  speed, memory and per-script NLU figures"
+
+$(INSTALLED): requirements.lock scripts/bootstrap scripts/find-python310
+	scripts/bootstrap
+	touch $@
+
+install: $(INSTALLED)
+
+$(GENERATED): $(INSTALLED) $(KNOWLEDGE_INPUTS)
+	$(PY) -m bot.catalog build
+	touch $@
+
+generate: $(GENERATED)
+
+$(MODEL): $(INSTALLED) $(TRAINING_INPUTS)
+	$(RASA) train --domain domain --data data --config config.yml --out models \
+		--fixed-model-name current --num-threads 2
+	touch $@
+
+train: $(MODEL)
+
+run: $(MODEL)
+	$(PY) -m bot.stack
+
+shell: $(MODEL)
+	$(PY) -m bot.action_server --port 5055 > var/log/actions-shell.log 2>&1 & \
+	trap "kill $$! 2>/dev/null" EXIT; \
+	$(RASA) shell --model $(MODEL) --endpoints endpoints.yml
+
+test: lint unit validate test-stories test-nlu smoke
+	@echo "All checks passed."
+
+lint: $(INSTALLED)
+	$(PY) -m ruff check .
+
+unit: $(GENERATED)
+	$(PY) -m pytest -q -m "not stack"
+
+validate: $(GENERATED)
+	$(PY) -m bot.catalog validate
+	$(PY) scripts/validate_training_data.py
+
+test-stories: $(MODEL)
+	$(RASA) test core --model $(MODEL) --stories tests/stories \
+		--fail-on-prediction-errors --out $(RESULTS)/stories --no-plot
+
+test-nlu: $(MODEL)
+	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu --out $(RESULTS)/nlu --no-plot
+	$(PY) scripts/check_nlu_report.py $(RESULTS)/nlu/intent_report.json --min-macro-f1 0.90
+
+smoke: $(MODEL)
+	$(PY) -m pytest -q -m stack
+
+bench: $(MODEL)
+	$(PY) -m bench.nlu_by_script
+	$(PY) -m bench.latency
+	$(PY) -m bench.training
+
+lock:
+	scripts/lock
+
+clean:
+	rm -rf models results data/generated var .rasa
