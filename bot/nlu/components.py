@@ -1,0 +1,151 @@
+"""Rasa 3.6 pipeline components for Chinese as Hong Kong, Macau and mainland people write it.
+
+The pipeline (config.yml) runs::
+
+    ChineseNormaliser -> WhitespaceSafeJiebaTokenizer -> featurizers -> DIET (intents)
+    -> RegexEntityExtractor -> EntitySynonymMapper -> OriginalTextRestorer
+
+``ChineseNormaliser`` rewrites the message text into one Simplified-Mandarin form and remembers the
+original; ``OriginalTextRestorer`` puts the original back and maps entity spans onto it, so the
+tracker, the actions and the replies see what the user typed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
+from rasa.nlu.tokenizers.tokenizer import Token
+from rasa.shared.constants import INTENT_MESSAGE_PREFIX
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_VALUE,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.language import detect_script
+from bot.nlu.normaliser import normalise
+
+ORIGINAL_TEXT = "original_text"
+SCRIPT = "script"
+
+
+def _is_user_text(message: Message) -> bool:
+    text = message.get(TEXT)
+    return bool(text) and not text.startswith(INTENT_MESSAGE_PREFIX)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class ChineseNormaliser(GraphComponent):
+    """Rewrites message text for understanding and keeps the original and its script."""
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> ChineseNormaliser:
+        return cls()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        for example in training_data.training_examples:
+            if _is_user_text(example):
+                self._normalise_example(example)
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            if _is_user_text(message):
+                original = message.get(TEXT)
+                message.set(ORIGINAL_TEXT, original)
+                message.set(SCRIPT, detect_script(original), add_to_output=True)
+                message.set(TEXT, normalise(original).text)
+        return messages
+
+    @staticmethod
+    def _normalise_example(example: Message) -> None:
+        normalised = normalise(example.get(TEXT))
+        for entity in example.get(ENTITIES) or []:
+            start, end = normalised.to_normalised_span(
+                entity[ENTITY_ATTRIBUTE_START], entity[ENTITY_ATTRIBUTE_END])
+            annotated_words = normalised.original[
+                entity[ENTITY_ATTRIBUTE_START]:entity[ENTITY_ATTRIBUTE_END]]
+            if entity.get(ENTITY_ATTRIBUTE_VALUE) == annotated_words:
+                # a value that only repeats the words is the words, in their normalised form
+                entity[ENTITY_ATTRIBUTE_VALUE] = normalised.text[start:end]
+            entity[ENTITY_ATTRIBUTE_START], entity[ENTITY_ATTRIBUTE_END] = start, end
+        example.set(TEXT, normalised.text)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=True)
+class WhitespaceSafeJiebaTokenizer(JiebaTokenizer):
+    """Rasa's JiebaTokenizer with two fixes for Rasa 3.6.
+
+    - jieba returns " " tokens between Chinese and English words; they break featurizers that skip
+      them (RasaHQ/rasa#7910), so they are dropped.
+    - The user dictionary is part of the fingerprint, so editing the catalog retrains the model
+      instead of restoring a stale tokenizer from the cache.
+    """
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        directory = config.get("dictionary_path")
+        if not directory:
+            return None
+        digest = hashlib.sha256()
+        for path in sorted(Path(directory).glob("*")):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+        return digest.hexdigest()
+
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
+        return [token for token in super().tokenize(message, attribute) if token.text.strip()]
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class OriginalTextRestorer(GraphComponent):
+    """Gives the message its original text back, with entity spans mapped onto it.
+
+    Where two extracted entities overlap, the longer one wins: "社保参保证明" is the service, not
+    the category "社保" inside it.
+    """
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> OriginalTextRestorer:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            original = message.get(ORIGINAL_TEXT)
+            if original is None:
+                continue
+            normalised = normalise(original)
+            entities = _without_overlaps(message.get(ENTITIES) or [])
+            for entity in entities:
+                entity[ENTITY_ATTRIBUTE_START], entity[ENTITY_ATTRIBUTE_END] = (
+                    normalised.to_original_span(entity[ENTITY_ATTRIBUTE_START],
+                                                entity[ENTITY_ATTRIBUTE_END]))
+            message.set(ENTITIES, entities, add_to_output=True)
+            message.set(TEXT, original)
+        return messages
+
+
+def _without_overlaps(entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def length(entity: dict[str, Any]) -> int:
+        return entity[ENTITY_ATTRIBUTE_END] - entity[ENTITY_ATTRIBUTE_START]
+
+    kept: list[dict[str, Any]] = []
+    for entity in sorted(entities, key=length, reverse=True):
+        if all(entity[ENTITY_ATTRIBUTE_END] <= other[ENTITY_ATTRIBUTE_START]
+               or entity[ENTITY_ATTRIBUTE_START] >= other[ENTITY_ATTRIBUTE_END]
+               for other in kept):
+            kept.append(entity)
+    return sorted(kept, key=lambda entity: entity[ENTITY_ATTRIBUTE_START])
