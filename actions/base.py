@@ -1,0 +1,68 @@
+"""What every custom action shares: reading the turn, sending the outcome, failing honestly."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.catalog import Catalog, default_catalog
+from bot.dialogue import Outcome, Turn, error_reply
+from bot.language import reply_language
+
+logger = logging.getLogger(__name__)
+
+
+def user_messages(tracker: Tracker) -> list[dict[str, Any]]:
+    """The user's messages, newest first."""
+    return [event for event in reversed(tracker.events) if event.get("event") == "user"]
+
+
+def language_of(tracker: Tracker) -> str:
+    return reply_language(user_messages(tracker))
+
+
+def turn_of(tracker: Tracker) -> Turn:
+    latest = tracker.latest_message or {}
+    text = latest.get("text") or ""
+    entities: dict[str, Any] = {}
+    for entity in latest.get("entities") or []:
+        entities.setdefault(entity["entity"], entity.get("value"))
+    return Turn(text="" if text.startswith("/") else text, entities=entities,
+                slots=dict(tracker.slots), language=language_of(tracker))
+
+
+class AnswerAction:
+    """Mixed into an Action whose answer comes from a bot.dialogue function.
+
+    A mixin rather than an Action subclass, because rasa_sdk registers every Action subclass it
+    finds, and this one has no name of its own.
+
+    Whatever goes wrong, the user gets an honest message with a retry and a human route, never
+    silence; the error goes to the log with the conversation id.
+    """
+
+    action_name: ClassVar[str]
+    decide: ClassVar[Callable[[Catalog, Turn], Outcome]]
+
+    def name(self) -> str:
+        return self.action_name
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        try:
+            outcome = type(self).decide(default_catalog(), turn_of(tracker))
+        except Exception:
+            logger.exception("%s failed in conversation %s", self.name(), tracker.sender_id)
+            latest = (tracker.latest_message or {}).get("text")
+            dispatcher.utter_message(**error_reply(language_of(tracker), latest).as_message())
+            return []
+        if outcome.reply:
+            dispatcher.utter_message(**outcome.reply.as_message())
+        if outcome.response:
+            dispatcher.utter_message(response=outcome.response)
+        return [SlotSet(name, value) for name, value in outcome.slots.items()]

@@ -1,0 +1,1 @@
+"""Rasa input channels of the assistant (registered in credentials.yml by module path)."""

@@ -1,0 +1,208 @@
+"""Starts the whole assistant on this machine: the action server (with NLG) and the Rasa server.
+
+    python -m bot.stack [--rasa-port 5005] [--action-port 5055] [--model models/current.tar.gz]
+
+`make run` calls this. It waits until every server answers, prints where to open it, and stops
+everything on Ctrl-C or when any server dies. Tests and benchmarks use ``Stack`` directly, on free
+ports. Logs go to var/log/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL = REPO_ROOT / "models" / "current.tar.gz"
+START_TIMEOUT = 240.0
+# No telemetry, no downloads: the assistant must run on a closed network.
+QUIET_ENV = {
+    "RASA_TELEMETRY_ENABLED": "false",
+    "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class StackError(RuntimeError):
+    """A server did not start, or died; the message says which and where its log is."""
+
+
+@dataclass
+class Server:
+    name: str
+    command: list[str]
+    health_url: str
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self, env: dict[str, str]) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(self.command, cwd=REPO_ROOT, env=env, stdout=log,
+                                            stderr=subprocess.STDOUT, start_new_session=True)
+
+    def wait_until_ready(self, deadline: float) -> None:
+        while time.monotonic() < deadline:
+            self.check_alive()
+            try:
+                with urllib.request.urlopen(self.health_url, timeout=2) as answer:
+                    if answer.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.5)
+        raise StackError(f"{self.name} did not answer {self.health_url} in time; "
+                         f"see {self.log_path}")
+
+    def check_alive(self) -> None:
+        if self.process and self.process.poll() is not None:
+            raise StackError(f"{self.name} exited with status {self.process.returncode}; "
+                             f"see {self.log_path}")
+
+    def stop(self) -> None:
+        if not self.process or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+@dataclass
+class Stack(AbstractContextManager["Stack"]):
+    """The running assistant. Use as a context manager; everything stops on exit."""
+
+    rasa_port: int = 5005
+    action_port: int = 5055
+    model: Path = DEFAULT_MODEL
+    run_dir: Path = REPO_ROOT / "var"
+    servers: list[Server] = field(default_factory=list)
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://127.0.0.1:{self.action_port}"
+
+    def __enter__(self) -> Stack:
+        if not self.model.exists():
+            raise StackError(f"no trained model at {self.model}: run `make train` first")
+        env = {**os.environ, **QUIET_ENV, "PYTHONPATH": str(REPO_ROOT)}
+        endpoints = self._write_endpoints()
+        logs = self.run_dir / "log"
+        python = sys.executable
+        self.servers = [
+            Server("action server", [python, "-m", "bot.action_server",
+                                     "--port", str(self.action_port)],
+                   f"{self.action_url}/health", logs / f"actions-{self.action_port}.log"),
+            Server("Rasa server", [python, "-m", "rasa", "run", "--model", str(self.model),
+                                   "--endpoints", str(endpoints),
+                                   "--credentials", str(REPO_ROOT / "credentials.yml"),
+                                   "--interface", "127.0.0.1", "--port", str(self.rasa_port),
+                                   "--enable-api", "--cors", "*"],
+                   f"{self.rasa_url}/status", logs / f"rasa-{self.rasa_port}.log"),
+        ]
+        deadline = time.monotonic() + START_TIMEOUT
+        try:
+            for server in self.servers:
+                server.start(env)
+                server.wait_until_ready(deadline)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        for server in reversed(self.servers):
+            server.stop()
+
+    def check_alive(self) -> None:
+        for server in self.servers:
+            server.check_alive()
+
+    def _write_endpoints(self) -> Path:
+        """endpoints.yml with this stack's ports and tracker database."""
+        endpoints = yaml.safe_load((REPO_ROOT / "endpoints.yml").read_text(encoding="utf-8"))
+        endpoints["action_endpoint"]["url"] = f"{self.action_url}/webhook"
+        endpoints["nlg"]["url"] = f"{self.action_url}/nlg"
+        if endpoints.get("tracker_store", {}).get("dialect") == "sqlite":
+            endpoints["tracker_store"]["db"] = str(self.run_dir / f"tracker-{self.rasa_port}.db")
+        path = self.run_dir / "run" / f"endpoints-{self.rasa_port}.yml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(endpoints, sort_keys=False), encoding="utf-8")
+        return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.stack", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rasa-port", type=int, default=5005)
+    parser.add_argument("--action-port", type=int, default=5055)
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    args = parser.parse_args(argv)
+    stopping = False
+
+    def request_stop(*_: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    print("Starting the action server and the Rasa server (about a minute)...", flush=True)
+    try:
+        with Stack(args.rasa_port, args.action_port, args.model) as stack:
+            print(_ready_message(stack), flush=True)
+            while not stopping:
+                stack.check_alive()
+                time.sleep(1)
+            print("Stopping...", flush=True)
+    except StackError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _ready_message(stack: Stack) -> str:
+    return "\n".join([
+        "",
+        "跨境通办助手 is running. Open it at:",
+        f"  REST webhook   POST {stack.rasa_url}/webhooks/rest/webhook",
+        '                 body: {"sender": "me", "message": "我喺香港，可唔可以辦江門嘅物業登記？"}',
+        f"  Web widget     Socket.IO at {stack.rasa_url}/socket.io",
+        f"  Rasa HTTP API  {stack.rasa_url} (localhost only)",
+        f"  Actions + NLG  {stack.action_url}/webhook, {stack.action_url}/nlg",
+        "  Chat in the terminal: make shell     Logs: var/log/     Stop: Ctrl-C",
+        "",
+    ])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
