@@ -1,0 +1,74 @@
+"""Shared fixtures: the real catalog, Rasa SDK trackers and dispatchers, the real domain."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.catalog import KNOWLEDGE_DIR, Catalog, default_catalog
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return default_catalog()
+
+
+@pytest.fixture
+def knowledge_copy(tmp_path: Path) -> Path:
+    """A writable copy of bot/knowledge/ for tests that break or change it."""
+    target = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, target)
+    return target
+
+
+@pytest.fixture
+def dispatcher() -> CollectingDispatcher:
+    return CollectingDispatcher()
+
+
+@pytest.fixture(scope="session")
+def domain() -> dict[str, Any]:
+    from rasa.shared.core.domain import Domain
+
+    return Domain.load(str(REPO_ROOT / "domain")).as_dict()
+
+
+def user_event(text: str, intent: str, entities: list[dict[str, Any]] | None = None,
+               metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"event": "user", "text": text, "metadata": metadata or {},
+            "parse_data": {"intent": {"name": intent, "confidence": 1.0},
+                           "entities": entities or []}}
+
+
+@pytest.fixture
+def make_tracker() -> Callable[..., Tracker]:
+    """A real rasa_sdk Tracker whose latest message is ``text`` with ``intent``.
+
+    ``history`` holds earlier (text, intent) user messages, oldest first.
+    """
+
+    def make(text: str, intent: str, entities: list[dict[str, Any]] | None = None,
+             slots: dict[str, Any] | None = None,
+             history: list[tuple[str, str]] | None = None,
+             metadata: dict[str, Any] | None = None) -> Tracker:
+        events: list[dict[str, Any]] = [{"event": "action", "name": "action_listen"}]
+        for old_text, old_intent in history or []:
+            events += [user_event(old_text, old_intent),
+                       {"event": "action", "name": "action_listen"}]
+        latest = user_event(text, intent, entities, metadata)
+        events.append(latest)
+        return Tracker(sender_id="test-user", slots=slots or {},
+                       latest_message={"text": text, **latest["parse_data"],
+                                       "metadata": latest["metadata"]},
+                       events=events, paused=False, followup_action=None, active_loop={},
+                       latest_action_name="action_listen")
+
+    return make

@@ -1,0 +1,112 @@
+"""The real stack, started by the project's own runner: Rasa server + action server with NLG.
+
+Talks to it the way the website and users do: the REST webhook and Socket.IO.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+import socketio
+
+from bot.stack import Stack, free_port
+
+pytestmark = pytest.mark.stack
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Stack]:
+    with Stack(rasa_port=free_port(), action_port=free_port()) as running:
+        yield running
+
+
+def say(stack: Stack, text: str, sender: str | None = None) -> list[dict[str, Any]]:
+    answer = requests.post(f"{stack.rasa_url}/webhooks/rest/webhook",
+                           json={"sender": sender or uuid.uuid4().hex, "message": text},
+                           timeout=60)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def texts(messages: list[dict[str, Any]]) -> str:
+    return "\n".join(m.get("text", "") for m in messages)
+
+
+def test_greeting_in_the_users_script_with_buttons(stack: Stack) -> None:
+    (message,) = say(stack, "哈囉，你好呀")
+    assert message["text"].startswith("你好！我是江門“跨境通辦”助手")
+    assert {"title": "預約視像辦", "payload": "/book_video_service"} in message["buttons"]
+
+
+def test_the_six_kinds_of_question(stack: Stack) -> None:
+    user = uuid.uuid4().hex
+    eligibility = texts(say(stack, "我喺香港，可唔可以辦江門嘅物業登記？", user))
+    assert "不動產登記（江門市自然資源局" in eligibility and "以官方公佈為準" in eligibility
+    assert "回鄉證" in texts(say(stack, "要帶咩文件", user))  # follow-up on the same service
+    browse = texts(say(stack, "在澳门可以办江门哪些业务"))
+    assert browse.startswith("在澳门可以不出关办理的江门业务共")
+    points = texts(say(stack, "Where is the service point in Macau?"))
+    assert "Macau Jiangmen Association" in points and "not published" in points
+    person = texts(say(stack, "我想转人工"))
+    assert "12345" in person and "+86 750 12345" in person
+    english = texts(say(stack, "Do I need to go to Jiangmen in person for marriage registration?"))
+    assert "Must be done in person" in english
+    assert "天氣" not in texts(say(stack, "今日天氣點呀"))
+
+
+def test_a_button_payload(stack: Stack) -> None:
+    reply = texts(say(stack, '/ask_materials{"service":"marriage_registration"}'))
+    assert "婚姻" in reply or "结婚" in reply or "結婚" in reply
+
+
+def test_bad_requests_get_a_reason(stack: Stack) -> None:
+    url = f"{stack.rasa_url}/webhooks/rest/webhook"
+    not_json = requests.post(url, data=b"<xml/>", timeout=10)
+    assert not_json.status_code == 400 and "JSON" in not_json.json()["error"]
+    no_sender = requests.post(url, json={"message": "hi"}, timeout=10)
+    assert no_sender.status_code == 400 and "sender" in no_sender.json()["error"]
+    too_long = requests.post(url, json={"sender": "x", "message": "辦" * 5000}, timeout=10)
+    assert too_long.status_code == 400
+
+
+def test_socketio_widget_round_trip(stack: Stack) -> None:
+    async def chat() -> dict[str, Any]:
+        client = socketio.AsyncClient()
+        replies: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        confirmed = asyncio.Event()
+        client.on("session_confirm", lambda *_: confirmed.set())
+        client.on("bot_uttered", replies.put_nowait)
+        await client.connect(stack.rasa_url, socketio_path="/socket.io",
+                             transports=["websocket"])
+        session = uuid.uuid4().hex
+        await client.emit("session_request", {"session_id": session})
+        await asyncio.wait_for(confirmed.wait(), 10)
+        await client.emit("user_uttered", {"message": "where can I find a service point",
+                                           "session_id": session})
+        reply = await asyncio.wait_for(replies.get(), 60)
+        await client.disconnect()
+        return reply
+
+    reply = asyncio.run(chat())
+    assert reply["text"] == "Where would you like to find a service point?"
+    assert reply["quick_replies"][0]["payload"] == (
+        '/find_service_point{"region":"hong_kong"}')
+
+
+def test_action_server_down_gets_an_apology_not_silence(stack: Stack) -> None:
+    """Last in this file: it stops the action server."""
+    action_server = stack.servers[0]
+    os.killpg(action_server.process.pid, signal.SIGTERM)
+    action_server.process.wait(timeout=15)
+    (message,) = say(stack, "物業登記使唔使親身去")
+    assert "你的問題沒有丟失" in message["text"]
+    assert message["buttons"][0] == {"title": "再試一次", "payload": "物業登記使唔使親身去"}
+    json.dumps(message)  # the apology is plain data the widget can render

@@ -1,0 +1,86 @@
+"""The Rasa pipeline components, on real Rasa messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.components import (
+    ChineseNormaliser,
+    OriginalTextRestorer,
+    WhitespaceSafeJiebaTokenizer,
+)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def normaliser() -> ChineseNormaliser:
+    return ChineseNormaliser.create({}, None, None, None)
+
+
+def test_training_entity_spans_follow_the_normalised_text() -> None:
+    text = "使唔使親身去辦物業登記"
+    start = text.index("物業登記")
+    example = Message.build(text=text, intent="ask_eligibility", entities=[
+        {"entity": "service", "start": start, "end": start + 4, "value": "物業登記"}])
+    normaliser().process_training_data(TrainingData([example]))
+    (entity,) = example.get(ENTITIES)
+    assert example.get(TEXT) == "需不需要本人亲自去办物业登记"
+    assert example.get(TEXT)[entity["start"]:entity["end"]] == "物业登记"
+    assert entity["value"] == "物业登记"
+
+
+def test_an_explicit_entity_value_is_kept() -> None:
+    example = Message.build(text="澳門", intent="inform", entities=[
+        {"entity": "region", "start": 0, "end": 2, "value": "macau"}])
+    normaliser().process_training_data(TrainingData([example]))
+    assert example.get(ENTITIES)[0]["value"] == "macau"
+
+
+def test_prediction_keeps_the_original_and_its_script() -> None:
+    message = Message({TEXT: "使唔使親身去辦物業登記"})
+    normaliser().process([message])
+    assert message.get(TEXT) == "需不需要本人亲自去办物业登记"
+    assert message.get("script") == "zh-Hant"
+    normalised_start = message.get(TEXT).index("物业登记")
+    message.set(ENTITIES, [
+        {"entity": "service", "start": normalised_start, "end": normalised_start + 4,
+         "value": "property_registration"},
+        {"entity": "category", "start": normalised_start, "end": normalised_start + 2,
+         "value": "property"},  # inside the service: the longer one wins
+    ])
+    OriginalTextRestorer.create({}, None, None, None).process([message])
+    assert message.get(TEXT) == "使唔使親身去辦物業登記"
+    (entity,) = message.get(ENTITIES)
+    assert message.get(TEXT)[entity["start"]:entity["end"]] == "物業登記"
+
+
+def test_button_payloads_are_left_alone() -> None:
+    payload = '/ask_eligibility{"service":"property_registration"}'
+    message = Message({TEXT: payload})
+    normaliser().process([message])
+    assert message.get(TEXT) == payload
+
+
+def tokenizer(dictionary: Path | None) -> WhitespaceSafeJiebaTokenizer:
+    config = {**WhitespaceSafeJiebaTokenizer.get_default_config(),
+              "dictionary_path": str(dictionary) if dictionary else None}
+    return WhitespaceSafeJiebaTokenizer.create(config, None, None, None)
+
+
+def test_no_blank_tokens_between_chinese_and_english() -> None:
+    tokens = tokenizer(None).tokenize(Message({TEXT: "我想预约 video 视频服务"}), TEXT)
+    assert [t.text for t in tokens if not t.text.strip()] == []
+    assert "video" in [t.text for t in tokens]
+
+
+def test_the_dictionary_is_part_of_the_fingerprint(tmp_path: Path) -> None:
+    config = {"dictionary_path": str(tmp_path)}
+    (tmp_path / "catalog.txt").write_text("物业登记 20000 n\n", encoding="utf-8")
+    before = WhitespaceSafeJiebaTokenizer.fingerprint_addon(config)
+    (tmp_path / "catalog.txt").write_text("物业登记 20000 n\n住房网签 20000 n\n",
+                                          encoding="utf-8")
+    assert WhitespaceSafeJiebaTokenizer.fingerprint_addon(config) != before

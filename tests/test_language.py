@@ -1,0 +1,57 @@
+"""Detecting the user's script and answering in it."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.language import DEFAULT_LANGUAGE, EN, HANS, HANT, detect_script, localise, pick, reply_language
+
+
+@pytest.mark.parametrize(("text", "script"), [
+    ("我喺香港，可唔可以辦江門嘅物業登記？", HANT),
+    ("澳门居民可以跨境办理公积金提取吗", HANS),
+    ("使唔使親身去", HANT),
+    ("唔该", HANT),  # Cantonese in Simplified characters is still a Hong Kong/Macau writer
+    ("Do I need to go in person?", EN),
+    ("你好", "zh"),  # either script
+    ("MPF", None),
+    ("ok", None),
+    ("12345", None),
+    ("/greet", None),
+    ("我想book視像", HANT),
+    ("", None),
+])
+def test_detects_script(text: str, script: str | None) -> None:
+    assert detect_script(text) == script
+
+
+def messages(*texts: str) -> list[dict[str, str]]:
+    """User messages, newest first, as reply_language expects."""
+    return [{"text": text} for text in reversed(texts)]
+
+
+def test_the_newest_decisive_message_decides() -> None:
+    assert reply_language(messages("hello", "可唔可以網上辦")) == HANT
+    assert reply_language(messages("可唔可以網上辦", "can I do it online")) == EN
+    assert reply_language(messages("可以网上办吗", "ok")) == HANS
+
+
+def test_chinese_that_could_be_either_keeps_the_earlier_script() -> None:
+    assert reply_language(messages("可以网上办吗", "你好")) == HANS
+    assert reply_language(messages("hello", "你好")) == DEFAULT_LANGUAGE
+
+
+def test_widget_language_breaks_the_tie() -> None:
+    assert reply_language([{"text": "你好", "metadata": {"lang": HANS}}]) == HANS
+    assert reply_language([{"text": "/greet", "metadata": {"lang": EN}}]) == EN
+
+
+def test_traditional_readers_get_hong_kong_forms_and_words() -> None:
+    assert localise("预约视频办，发短信", HANT) == "預約視像辦，發短訊"
+    assert localise("预约视频办", HANS) == "预约视频办"
+
+
+def test_pick_falls_back_to_chinese_without_english() -> None:
+    assert pick({"zh": "材料", "en": "Materials"}, EN) == "Materials"
+    assert pick({"zh": "材料"}, EN) == "材料"
+    assert pick({"zh": "不动产", "en": "Property"}, HANT) == "不動產"

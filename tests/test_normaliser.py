@@ -1,0 +1,57 @@
+"""Normalisation: one Simplified-Mandarin form for understanding, aligned with the original."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.nlu.normaliser import normalise, normalise_term
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("我喺香港，可唔可以辦江門嘅物業登記？", "我在香港,可不可以办江门的物业登记?"),
+    ("使唔使親身去", "需不需要本人亲自去"),
+    ("點樣預約視像辦理", "怎样预约视频办理"),
+    ("要帶咩文件", "要带什么文件"),
+    ("ＨＫＩＤ　Ｂｏｏｋ", "hkid book"),
+    ("回鄉證", "回乡证"),
+    ("10點喺邊度", "10点在哪里"),  # 點 alone is "o'clock", not 怎么
+    ("联系人", "联系人"),  # Mandarin 系 stays
+    ("", ""),
+])
+def test_normalises_scripts_cantonese_and_width(text: str, expected: str) -> None:
+    assert normalise(text).text == expected
+
+
+def test_original_is_kept() -> None:
+    assert normalise("使唔使親身去").original == "使唔使親身去"
+
+
+@pytest.mark.parametrize("text", [
+    "使唔使親身去江門辦物業登記", "我喺澳門點樣攞返啲公積金", "Ｉ want 視像 booking 喺邊度",
+    "唔該晒，我哋想問結婚登記"])
+def test_spans_round_trip_for_every_word(text: str) -> None:
+    """Any span of the original maps to the normalised text and back to a span covering it."""
+    normalised = normalise(text)
+    for start in range(len(text)):
+        for end in range(start + 1, len(text) + 1):
+            mapped = normalised.to_normalised_span(start, end)
+            back = normalised.to_original_span(*mapped)
+            assert back[0] <= start and end <= back[1], (text[start:end], mapped, back)
+
+
+def test_whole_words_map_exactly() -> None:
+    text = "使唔使親身去江門辦物業登記"
+    normalised = normalise(text)
+    start = text.index("物業登記")
+    span = normalised.to_normalised_span(start, start + 4)
+    assert normalised.text[span[0]:span[1]] == "物业登记"
+    assert normalised.to_original_span(*span) == (start, start + 4)
+
+
+def test_a_span_inside_a_replaced_phrase_widens_to_the_phrase() -> None:
+    normalised = normalise("使唔使去")
+    assert normalised.to_normalised_span(1, 2) == (0, 4)  # 唔 inside 使唔使 -> 需不需要
+
+
+def test_terms_are_stripped_and_lowercased() -> None:
+    assert normalise_term(" Property Registration ") == "property registration"
