@@ -1,0 +1,29 @@
+"""How long a full training takes from scratch (no cache), on this machine.
+
+    python -m bench.training
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+
+from bench.common import REPO_ROOT, write_result
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as out:
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "rasa", "train", "--force", "--domain", "domain",
+                        "--data", "data", "--config", "config.yml", "--out", out,
+                        "--num-threads", "2"], cwd=REPO_ROOT, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        seconds = round(time.perf_counter() - start, 1)
+    write_result("training", f"training: {seconds} s from scratch (--force)",
+                 {"seconds": seconds})
+
+
+if __name__ == "__main__":
+    main()
