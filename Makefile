@@ -82,7 +82,7 @@ test-stories: $(MODEL)
 		--fail-on-prediction-errors --out $(RESULTS)/stories --no-plot
 
 test-nlu: $(MODEL)
-	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu --out $(RESULTS)/nlu --no-plot
+	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu --domain domain --out $(RESULTS)/nlu --no-plot
 	$(PY) scripts/check_nlu_report.py $(RESULTS)/nlu/intent_report.json --min-macro-f1 0.90
 
 smoke: $(MODEL)

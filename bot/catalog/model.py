@@ -78,11 +78,12 @@ class ServicePoint:
     verified: bool
 
     def handles_service(self, service: Service) -> bool:
-        if self.handles == "all":
-            return True
+        if isinstance(self.handles, tuple):
+            return service.id in self.handles
         if self.handles == "cross_border_zone":
             return bool(service.channels.get("cross_border_zone"))
-        return service.id in self.handles
+        # "all": a hall's general windows take every Jiangmen item, not what others issue
+        return not service.handled_elsewhere and service.channels.get("jiangmen_hall") is not False
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ def single_point(catalog: Catalog, point: ServicePoint, phrases: Phrases) -> Rep
 def _point_list(catalog: Catalog, points: list[ServicePoint], lines: list[str], phrases: Phrases,
                 exclude_region: str | None) -> Reply:
     for point in points:
-        lines += _point_lines(point, phrases)
+        lines += _point_lines(catalog, point, phrases)
     if any(None in (p.address, p.hours, p.phone) or not p.verified for p in points):
         lines.append(phrases("points_unknown_note",
                              from_abroad=catalog.hotline.from_hk_macau or "12345"))
@@ -57,17 +57,27 @@ def _point_list(catalog: Catalog, points: list[ServicePoint], lines: list[str], 
     return Reply("\n".join(lines), buttons)
 
 
-def _point_lines(point: ServicePoint, phrases: Phrases) -> list[str]:
+def _point_lines(catalog: Catalog, point: ServicePoint, phrases: Phrases) -> list[str]:
     unknown = phrases.word("point_unknown")
     lines = [
         phrases("point_name", name=phrases.text(point.name)),
         phrases("point_address", value=phrases.text(point.address) or unknown),
         phrases("point_hours", value=phrases.text(point.hours) or unknown),
         phrases("point_phone", value=point.phone or unknown),
+        _handles_line(catalog, point, phrases),
     ]
     if point.notes:
         lines.append(phrases.localised(point.notes))
     return lines
+
+
+def _handles_line(catalog: Catalog, point: ServicePoint, phrases: Phrases) -> str:
+    if point.handles == "all":
+        return phrases("point_handles_all")
+    handled = [s for s in catalog.services.values() if point.handles_service(s)]
+    if point.handles == "cross_border_zone":
+        return phrases("point_handles_zone", count=len(handled))
+    return phrases("point_handles_list", services=phrases.join([phrases.text(s.name) for s in handled]))
 
 
 def _name_and_address(point: ServicePoint, phrases: Phrases) -> str:

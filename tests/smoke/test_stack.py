@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import requests
-import socketio
+import websockets
 
 from bot.stack import Stack, free_port
 
@@ -77,28 +77,42 @@ def test_bad_requests_get_a_reason(stack: Stack) -> None:
     assert too_long.status_code == 400
 
 
-def test_socketio_widget_round_trip(stack: Stack) -> None:
-    async def chat() -> dict[str, Any]:
-        client = socketio.AsyncClient()
-        replies: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        confirmed = asyncio.Event()
-        client.on("session_confirm", lambda *_: confirmed.set())
-        client.on("bot_uttered", replies.put_nowait)
-        await client.connect(stack.rasa_url, socketio_path="/socket.io",
-                             transports=["websocket"])
-        session = uuid.uuid4().hex
-        await client.emit("session_request", {"session_id": session})
-        await asyncio.wait_for(confirmed.wait(), 10)
-        await client.emit("user_uttered", {"message": "where can I find a service point",
-                                           "session_id": session})
-        reply = await asyncio.wait_for(replies.get(), 60)
-        await client.disconnect()
+async def socketio_chat(url: str, text: str) -> dict[str, Any]:
+    """What a browser widget does, at the protocol level (Engine.IO 4 / Socket.IO 5 over a
+    websocket): connect, ask for a session, send a message, wait for the bot's answer.
+
+    python-socketio's own client needs a newer aiohttp than Rasa 3.6 allows, so this speaks the
+    documented packet format directly: "0" open, "40" connect, "42" event, "2"/"3" ping/pong.
+    """
+    session = uuid.uuid4().hex
+    async with websockets.connect(f"{url}/socket.io/?EIO=4&transport=websocket") as ws:
+
+        async def event() -> tuple[str, Any]:
+            while True:
+                packet = await asyncio.wait_for(ws.recv(), 60)
+                if packet == "2":
+                    await ws.send("3")
+                elif packet.startswith("42"):
+                    name, *args = json.loads(packet[2:])
+                    return name, args[0] if args else None
+
+        assert (await ws.recv()).startswith("0")
+        await ws.send("40")
+        assert (await ws.recv()).startswith("40")
+        await ws.send("42" + json.dumps(["session_request", {"session_id": session}]))
+        assert (await event())[0] == "session_confirm"
+        await ws.send("42" + json.dumps(["user_uttered", {"message": text,
+                                                           "session_id": session}]))
+        name, reply = await event()
+        assert name == "bot_uttered"
         return reply
 
-    reply = asyncio.run(chat())
+
+def test_socketio_widget_round_trip(stack: Stack) -> None:
+    url = stack.rasa_url.replace("http://", "ws://")
+    reply = asyncio.run(socketio_chat(url, "where can I find a service point"))
     assert reply["text"] == "Where would you like to find a service point?"
-    assert reply["quick_replies"][0]["payload"] == (
-        '/find_service_point{"region":"hong_kong"}')
+    assert reply["quick_replies"][0]["payload"] == '/find_service_point{"region":"hong_kong"}'
 
 
 def test_action_server_down_gets_an_apology_not_silence(stack: Stack) -> None:
