@@ -64,7 +64,7 @@ def main() -> None:
     args = parser.parse_args()
     pool = [text for script in SCRIPTS for text, _, _ in held_out(script)]
     messages = (pool * (args.messages // len(pool) + 1))[:args.messages]
-    with Stack(rasa_port=free_port(), action_port=free_port()) as stack:
+    with Stack(rasa_port=free_port(), action_port=free_port(), booking_port=free_port()) as stack:
         url = f"{stack.rasa_url}/webhooks/rest/webhook"
         timed_turns(url, pool[:20], 1)  # warm-up: first calls load TensorFlow graphs
         figures = {}

@@ -25,7 +25,8 @@ LANGUAGES = (HANT, HANS, EN)
 DEFAULT_LANGUAGE = HANT
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_LATIN_WORD = re.compile(r"[A-Za-z]+")
+# whole words only: "A123456" and "JM-7K3M" are codes, not English
+_LATIN_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]+(?![A-Za-z0-9])")
 # Characters only Cantonese writing uses; their presence means a Hong Kong/Macau writer.
 _CANTONESE_MARKERS = set("喺唔咩冇嘅佢啲咗嘢睇搵揾攞畀嚟乜嗰哋噉冚嘞")
 # Latin words that say nothing about the language of someone who otherwise writes Chinese.

@@ -1,6 +1,11 @@
-"""Starts the whole assistant on this machine: the action server (with NLG) and the Rasa server.
+"""Starts the whole assistant on this machine: the booking service, the action server (with
+NLG) and the Rasa server.
 
-    python -m bot.stack [--rasa-port 5005] [--action-port 5055] [--model models/current.tar.gz]
+    python -m bot.stack [--rasa-port 5005] [--action-port 5055] [--booking-port 5056]
+                        [--model models/current.tar.gz]
+
+The booking service is the embedded default (SQLite under var/). With BOOKING_API_URL set, the
+actions use that booking system instead and none is started here.
 
 `make run` calls this. It waits until every server answers, prints where to open it, and stops
 everything on Ctrl-C or when any server dies. Tests and benchmarks use ``Stack`` directly, on free
@@ -11,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -97,9 +103,13 @@ class Stack(AbstractContextManager["Stack"]):
 
     rasa_port: int = 5005
     action_port: int = 5055
+    booking_port: int = 5056
     model: Path = DEFAULT_MODEL
     run_dir: Path = REPO_ROOT / "var"
     servers: list[Server] = field(default_factory=list)
+    # shared by the booking service and the action server; a fresh one per run unless given
+    booking_token: str = field(
+        default_factory=lambda: os.environ.get("BOOKING_API_TOKEN") or secrets.token_urlsafe(24))
 
     @property
     def rasa_url(self) -> str:
@@ -109,14 +119,25 @@ class Stack(AbstractContextManager["Stack"]):
     def action_url(self) -> str:
         return f"http://127.0.0.1:{self.action_port}"
 
+    @property
+    def booking_url(self) -> str:
+        return os.environ.get("BOOKING_API_URL") or f"http://127.0.0.1:{self.booking_port}"
+
     def __enter__(self) -> Stack:
         if not self.model.exists():
             raise StackError(f"no trained model at {self.model}: run `make train` first")
-        env = {**os.environ, **QUIET_ENV, "PYTHONPATH": str(REPO_ROOT)}
+        env = {**os.environ, **QUIET_ENV, "PYTHONPATH": str(REPO_ROOT),
+               "BOOKING_API_URL": self.booking_url, "BOOKING_API_TOKEN": self.booking_token,
+               "BOOKING_DATABASE_URL": os.environ.get("BOOKING_DATABASE_URL") or
+               f"sqlite:///{self.run_dir / f'booking-{self.booking_port}.db'}"}
         endpoints = self._write_endpoints()
         logs = self.run_dir / "log"
         python = sys.executable
-        self.servers = [
+        self.servers = [] if os.environ.get("BOOKING_API_URL") else [
+            Server("booking service", [python, "-m", "bot.booking", "serve",
+                                       "--port", str(self.booking_port)],
+                   f"{self.booking_url}/health", logs / f"booking-{self.booking_port}.log")]
+        self.servers += [
             Server("action server", [python, "-m", "bot.action_server",
                                      "--port", str(self.action_port)],
                    f"{self.action_url}/health", logs / f"actions-{self.action_port}.log"),
@@ -148,6 +169,9 @@ class Stack(AbstractContextManager["Stack"]):
         for server in self.servers:
             server.check_alive()
 
+    def server(self, name: str) -> Server:
+        return next(server for server in self.servers if server.name == name)
+
     def _write_endpoints(self) -> Path:
         """endpoints.yml with this stack's ports and tracker database."""
         endpoints = yaml.safe_load((REPO_ROOT / "endpoints.yml").read_text(encoding="utf-8"))
@@ -166,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rasa-port", type=int, default=5005)
     parser.add_argument("--action-port", type=int, default=5055)
+    parser.add_argument("--booking-port", type=int, default=5056)
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     args = parser.parse_args(argv)
     stopping = False
@@ -176,9 +201,10 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
-    print("Starting the action server and the Rasa server (about a minute)...", flush=True)
+    print("Starting the booking service, the action server and the Rasa server "
+          "(about a minute)...", flush=True)
     try:
-        with Stack(args.rasa_port, args.action_port, args.model) as stack:
+        with Stack(args.rasa_port, args.action_port, args.booking_port, args.model) as stack:
             print(_ready_message(stack), flush=True)
             while not stopping:
                 stack.check_alive()
@@ -199,6 +225,7 @@ def _ready_message(stack: Stack) -> str:
         f"  Web widget     Socket.IO at {stack.rasa_url}/socket.io",
         f"  Rasa HTTP API  {stack.rasa_url} (localhost only)",
         f"  Actions + NLG  {stack.action_url}/webhook, {stack.action_url}/nlg",
+        f"  Booking API    {stack.booking_url}/v1 (bearer token in BOOKING_API_TOKEN)",
         "  Chat in the terminal: make shell     Logs: var/log/     Stop: Ctrl-C",
         "",
     ])

@@ -47,6 +47,13 @@ class Service:
     def can_be_done_remotely(self) -> bool:
         return any(self.channels.get(channel) for channel in self.remote_channel_ids())
 
+    @property
+    def video_session_possible(self) -> bool:
+        """A booked video session can help: not in person only, not issued elsewhere, and
+        not known to be impossible by video."""
+        return (not self.in_person_required and not self.handled_elsewhere
+                and self.channels.get("video") is not False)
+
     def remote_channel_ids(self) -> list[str]:
         return [channel for channel in self.channels if channel != "jiangmen_hall"]
 

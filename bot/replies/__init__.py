@@ -55,11 +55,11 @@ class Phrases:
 
     def __call__(self, key: str, **values: Any) -> str:
         """A finished phrase, ready to show."""
-        return self._render(_lookup(key), values)
+        return self._render(phrase_data(key), values)
 
     def word(self, key: str, **values: Any) -> str:
         """A phrase to put inside another phrase (which converts it)."""
-        return self.text(_lookup(key)).format(**values)
+        return self.text(phrase_data(key)).format(**values)
 
     def text(self, texts: Text | None) -> str:
         """A catalog text, in Simplified or English (the phrase it goes into converts it)."""
@@ -78,14 +78,15 @@ class Phrases:
         return self.text(_messages()["levels"][level])
 
     def button(self, key: str, intent_payload: str, **values: Any) -> dict[str, str]:
-        return {"title": self._render(_lookup(f"buttons.{key}"), values),
+        return {"title": self._render(phrase_data(f"buttons.{key}"), values),
                 "payload": intent_payload}
 
     def _render(self, template: Text, values: dict[str, Any]) -> str:
         return localise(self.text(template).format(**values), self.language)
 
 
-def _lookup(key: str) -> Text:
+def phrase_data(key: str) -> Any:
+    """The raw entry of messages.yml at a dotted key (a {zh, en} text, a list, a value)."""
     node: Any = _messages()
     for part in key.split("."):
         node = node[part]

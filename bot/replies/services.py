@@ -94,7 +94,7 @@ def _next_steps(service: Service, phrases: Phrases, region: Region | None) -> li
         region_id = region.id if region else None
         buttons.append(phrases.button("points", payload("find_service_point", service=service.id,
                                                         region=region_id)))
-        if service.channels.get("video") is not False and not service.in_person_required:
+        if service.video_session_possible:
             buttons.append(phrases.button("book_video",
                                           payload("book_video_service", service=service.id)))
     buttons.append(phrases.button("human", payload("human_handoff")))

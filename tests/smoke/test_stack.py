@@ -24,7 +24,7 @@ pytestmark = pytest.mark.stack
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:
-    with Stack(rasa_port=free_port(), action_port=free_port()) as running:
+    with Stack(rasa_port=free_port(), action_port=free_port(), booking_port=free_port()) as running:
         yield running
 
 
@@ -115,9 +115,31 @@ def test_socketio_widget_round_trip(stack: Stack) -> None:
     assert reply["quick_replies"][0]["payload"] == '/find_service_point{"region":"hong_kong"}'
 
 
+def test_book_look_up_and_cancel_a_video_session(stack: Stack) -> None:
+    user = uuid.uuid4().hex
+    (ask_time,) = say(stack, "我想預約視像辦物業登記", user)
+    first_slot = ask_time["buttons"][0]["payload"]  # an ISO time offered by the booking service
+    assert "名" in texts(say(stack, first_slot, user))
+    assert "電話" in texts(say(stack, "陳大文", user))
+    assert "證件" in texts(say(stack, "+852 9123 4567", user))
+    assert "號碼" in texts(say(stack, '/inform{"id_type":"hkid"}', user))
+    summary = texts(say(stack, "A123456(3)", user))
+    assert "****4563" in summary and "A123456" not in summary
+    booked = texts(say(stack, "好", user))
+    reference = booked.split("預約編號：")[1].split()[0]
+    assert reference.startswith("JM-")
+
+    other = uuid.uuid4().hex  # someone else, who must give the reference and phone
+    assert "編號" in texts(say(stack, "查一下我嘅預約", other))
+    assert "電話" in texts(say(stack, reference, other))
+    assert "狀態：已預約" in texts(say(stack, "+852 9123 4567", other))
+    # the booking just looked up is the one to cancel: no need to ask again
+    assert texts(say(stack, "取消我的預約", other)).startswith(f"已取消預約 {reference}")
+
+
 def test_action_server_down_gets_an_apology_not_silence(stack: Stack) -> None:
     """Last in this file: it stops the action server."""
-    action_server = stack.servers[0]
+    action_server = stack.server("action server")
     os.killpg(action_server.process.pid, signal.SIGTERM)
     action_server.process.wait(timeout=15)
     (message,) = say(stack, "物業登記使唔使親身去")
