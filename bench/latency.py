@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -64,7 +65,9 @@ def main() -> None:
     args = parser.parse_args()
     pool = [text for script in SCRIPTS for text, _, _ in held_out(script)]
     messages = (pool * (args.messages // len(pool) + 1))[:args.messages]
-    with Stack(rasa_port=free_port(), action_port=free_port(), booking_port=free_port()) as stack:
+    with tempfile.TemporaryDirectory() as tmp, Stack(
+            rasa_port=free_port(), action_port=free_port(), booking_port=free_port(),
+            booking_database=f"sqlite:///{tmp}/booking.db") as stack:
         url = f"{stack.rasa_url}/webhooks/rest/webhook"
         timed_turns(url, pool[:20], 1)  # warm-up: first calls load TensorFlow graphs
         figures = {}

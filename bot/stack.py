@@ -31,6 +31,8 @@ from typing import Any
 
 import yaml
 
+from bot.booking.__main__ import database_url
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = REPO_ROOT / "models" / "current.tar.gz"
 START_TIMEOUT = 240.0
@@ -107,6 +109,8 @@ class Stack(AbstractContextManager["Stack"]):
     model: Path = DEFAULT_MODEL
     run_dir: Path = REPO_ROOT / "var"
     servers: list[Server] = field(default_factory=list)
+    # None: BOOKING_DATABASE_URL, else var/booking.db (what `python -m bot.booking purge` cleans)
+    booking_database: str | None = None
     # shared by the booking service and the action server; a fresh one per run unless given
     booking_token: str = field(
         default_factory=lambda: os.environ.get("BOOKING_API_TOKEN") or secrets.token_urlsafe(24))
@@ -128,8 +132,7 @@ class Stack(AbstractContextManager["Stack"]):
             raise StackError(f"no trained model at {self.model}: run `make train` first")
         env = {**os.environ, **QUIET_ENV, "PYTHONPATH": str(REPO_ROOT),
                "BOOKING_API_URL": self.booking_url, "BOOKING_API_TOKEN": self.booking_token,
-               "BOOKING_DATABASE_URL": os.environ.get("BOOKING_DATABASE_URL") or
-               f"sqlite:///{self.run_dir / f'booking-{self.booking_port}.db'}"}
+               "BOOKING_DATABASE_URL": self.booking_database or database_url()}
         endpoints = self._write_endpoints()
         logs = self.run_dir / "log"
         python = sys.executable

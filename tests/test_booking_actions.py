@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 import requests
 import responses
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import booking as booking_actions

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import glob
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
 import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -15,6 +22,7 @@ import pytest
 import requests
 import yaml
 from aiohttp import web
+from sqlalchemy import create_engine, text
 
 from bot.booking.schedule import BEIJING, Schedule, default_schedule
 from bot.booking.service import BookingApi
@@ -96,8 +104,9 @@ def serve_in_thread(api: BookingApi) -> Iterator[str]:
     thread.join(10)
 
 
-def start_service(tmp_path: Path, schedule: Schedule) -> Iterator[RunningService]:
-    database = f"sqlite:///{tmp_path / 'booking.db'}"
+def start_service(tmp_path: Path, schedule: Schedule, database: str | None = None
+                  ) -> Iterator[RunningService]:
+    database = database or f"sqlite:///{tmp_path / 'booking.db'}"
     clock = FakeClock(NOW)
     api = BookingApi(BookingStore(database), schedule, default_catalog(), TOKEN, clock=clock)
     for url in serve_in_thread(api):
@@ -109,9 +118,52 @@ def service(tmp_path: Path) -> Iterator[RunningService]:
     yield from start_service(tmp_path, default_schedule())
 
 
-@pytest.fixture
-def one_place_service(tmp_path: Path) -> Iterator[RunningService]:
-    yield from start_service(tmp_path, replace(default_schedule(), capacity_per_slot=1))
+@pytest.fixture(params=["sqlite", "postgresql"])
+def one_place_service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunningService]:
+    """A service whose slots have one place, on SQLite and on a real PostgreSQL server."""
+    database = None
+    if request.param == "postgresql":
+        database = fresh_database(request.getfixturevalue("postgres_url"))
+    yield from start_service(tmp_path, replace(default_schedule(), capacity_per_slot=1), database)
+
+
+def fresh_database(server_url: str) -> str:
+    """A new empty database on the test server, so tests do not see each other's bookings."""
+    name = f"booking_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    engine.dispose()
+    return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throw-away PostgreSQL cluster (Debian's postgresql package) on a free port."""
+    binaries = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+    if not binaries:
+        pytest.fail("PostgreSQL is not installed: apt-get install postgresql (.ci/run does)")
+    bindir = Path(binaries[-1]).parent
+    # not under pytest's private tmp dir: the postgres account must be able to reach it
+    data = Path(tempfile.mkdtemp(prefix="jm-booking-postgres-"))
+    as_postgres: list[str] = []
+    if os.geteuid() == 0:  # the server refuses to run as root
+        account = pwd.getpwnam("postgres")
+        shutil.chown(data, account.pw_uid, account.pw_gid)
+        as_postgres = ["runuser", "-u", "postgres", "--"]
+    port = free_port()
+    subprocess.run([*as_postgres, str(bindir / "initdb"), "-D", str(data), "-A", "trust",
+                    "-U", "postgres", "--no-sync"], check=True, capture_output=True)
+    subprocess.run([*as_postgres, str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l",
+                    str(data / "server.log"), "-o",
+                    f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
+                   check=True, capture_output=True)
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run([*as_postgres, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast",
+                        "stop"], check=False, capture_output=True)
+        shutil.rmtree(data, ignore_errors=True)
 
 
 def booking_request(**changes: str) -> dict[str, str]:

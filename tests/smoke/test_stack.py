@@ -23,8 +23,10 @@ pytestmark = pytest.mark.stack
 
 
 @pytest.fixture(scope="module")
-def stack() -> Iterator[Stack]:
-    with Stack(rasa_port=free_port(), action_port=free_port(), booking_port=free_port()) as running:
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    tmp = tmp_path_factory.mktemp("stack")
+    with Stack(rasa_port=free_port(), action_port=free_port(), booking_port=free_port(),
+               booking_database=f"sqlite:///{tmp}/booking.db") as running:
         yield running
 
 
