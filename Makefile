@@ -60,10 +60,7 @@ run: $(MODEL)
 	$(PY) -m bot.stack
 
 shell: $(MODEL)
-	mkdir -p var/log
-	$(PY) -m bot.action_server --port 5055 > var/log/actions-shell.log 2>&1 & \
-	trap "kill $$! 2>/dev/null" EXIT; \
-	$(RASA) shell --model $(MODEL) --endpoints endpoints.yml
+	$(PY) -m bot.stack --shell
 
 test: lint unit validate test-stories test-nlu smoke
 	@echo "All checks passed."

@@ -77,9 +77,13 @@ class ValidateVideoBookingForm(_SafeValidation, FormValidationAction):
 
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> list[EventType]:
+        to_validate = tracker.slots_to_validate()
+        if conversation.is_confirmed_retry(tracker.slots):
+            # "再试一次" after an outage: the same confirmed answers go to the booking API again
+            return [SlotSet(slot, value) for slot, value in to_validate.items()]
         turn = form_turn(tracker)
         events: list[EventType] = []
-        for slot, value in tracker.slots_to_validate().items():
+        for slot, value in to_validate.items():
             if slot not in conversation.REQUIRED or value is None:
                 events.append(SlotSet(slot, value))
                 continue

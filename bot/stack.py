@@ -109,6 +109,7 @@ class Stack(AbstractContextManager["Stack"]):
     model: Path = DEFAULT_MODEL
     run_dir: Path = REPO_ROOT / "var"
     servers: list[Server] = field(default_factory=list)
+    with_rasa_server: bool = True  # False for `rasa shell`, which is its own Rasa server
     # None: BOOKING_DATABASE_URL, else var/booking.db (what `python -m bot.booking purge` cleans)
     booking_database: str | None = None
     # shared by the booking service and the action server; a fresh one per run unless given
@@ -127,39 +128,52 @@ class Stack(AbstractContextManager["Stack"]):
     def booking_url(self) -> str:
         return os.environ.get("BOOKING_API_URL") or f"http://127.0.0.1:{self.booking_port}"
 
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment every server of this stack runs with."""
+        return {**os.environ, **QUIET_ENV, "PYTHONPATH": str(REPO_ROOT),
+                "BOOKING_API_URL": self.booking_url, "BOOKING_API_TOKEN": self.booking_token,
+                "BOOKING_DATABASE_URL": self.booking_database or database_url()}
+
+    @property
+    def endpoints_path(self) -> Path:
+        return self.run_dir / "run" / f"endpoints-{self.rasa_port}.yml"
+
     def __enter__(self) -> Stack:
         if not self.model.exists():
             raise StackError(f"no trained model at {self.model}: run `make train` first")
-        env = {**os.environ, **QUIET_ENV, "PYTHONPATH": str(REPO_ROOT),
-               "BOOKING_API_URL": self.booking_url, "BOOKING_API_TOKEN": self.booking_token,
-               "BOOKING_DATABASE_URL": self.booking_database or database_url()}
-        endpoints = self._write_endpoints()
-        logs = self.run_dir / "log"
-        python = sys.executable
-        self.servers = [] if os.environ.get("BOOKING_API_URL") else [
-            Server("booking service", [python, "-m", "bot.booking", "serve",
-                                       "--port", str(self.booking_port)],
-                   f"{self.booking_url}/health", logs / f"booking-{self.booking_port}.log")]
-        self.servers += [
-            Server("action server", [python, "-m", "bot.action_server",
-                                     "--port", str(self.action_port)],
-                   f"{self.action_url}/health", logs / f"actions-{self.action_port}.log"),
-            Server("Rasa server", [python, "-m", "rasa", "run", "--model", str(self.model),
-                                   "--endpoints", str(endpoints),
-                                   "--credentials", str(REPO_ROOT / "credentials.yml"),
-                                   "--interface", "127.0.0.1", "--port", str(self.rasa_port),
-                                   "--enable-api", "--cors", "*"],
-                   f"{self.rasa_url}/status", logs / f"rasa-{self.rasa_port}.log"),
-        ]
+        self._write_endpoints()
+        self.servers = self._servers()
         deadline = time.monotonic() + START_TIMEOUT
         try:
             for server in self.servers:
-                server.start(env)
+                server.start(self.env)
                 server.wait_until_ready(deadline)
         except BaseException:
             self.stop()
             raise
         return self
+
+    def _servers(self) -> list[Server]:
+        logs = self.run_dir / "log"
+        python = sys.executable
+        servers = [] if os.environ.get("BOOKING_API_URL") else [
+            Server("booking service", [python, "-m", "bot.booking", "serve",
+                                       "--port", str(self.booking_port)],
+                   f"{self.booking_url}/health", logs / f"booking-{self.booking_port}.log")]
+        servers.append(
+            Server("action server", [python, "-m", "bot.action_server",
+                                     "--port", str(self.action_port)],
+                   f"{self.action_url}/health", logs / f"actions-{self.action_port}.log"))
+        if self.with_rasa_server:
+            servers.append(
+                Server("Rasa server", [python, "-m", "rasa", "run", "--model", str(self.model),
+                                       "--endpoints", str(self.endpoints_path),
+                                       "--credentials", str(REPO_ROOT / "credentials.yml"),
+                                       "--interface", "127.0.0.1", "--port", str(self.rasa_port),
+                                       "--enable-api", "--cors", "*"],
+                       f"{self.rasa_url}/status", logs / f"rasa-{self.rasa_port}.log"))
+        return servers
 
     def __exit__(self, *exc_info: Any) -> None:
         self.stop()
@@ -175,17 +189,16 @@ class Stack(AbstractContextManager["Stack"]):
     def server(self, name: str) -> Server:
         return next(server for server in self.servers if server.name == name)
 
-    def _write_endpoints(self) -> Path:
+    def _write_endpoints(self) -> None:
         """endpoints.yml with this stack's ports and tracker database."""
         endpoints = yaml.safe_load((REPO_ROOT / "endpoints.yml").read_text(encoding="utf-8"))
         endpoints["action_endpoint"]["url"] = f"{self.action_url}/webhook"
         endpoints["nlg"]["url"] = f"{self.action_url}/nlg"
         if endpoints.get("tracker_store", {}).get("dialect") == "sqlite":
             endpoints["tracker_store"]["db"] = str(self.run_dir / f"tracker-{self.rasa_port}.db")
-        path = self.run_dir / "run" / f"endpoints-{self.rasa_port}.yml"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.safe_dump(endpoints, sort_keys=False), encoding="utf-8")
-        return path
+        self.endpoints_path.parent.mkdir(parents=True, exist_ok=True)
+        self.endpoints_path.write_text(yaml.safe_dump(endpoints, sort_keys=False),
+                                       encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -195,7 +208,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--action-port", type=int, default=5055)
     parser.add_argument("--booking-port", type=int, default=5056)
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument("--shell", action="store_true",
+                        help="chat in this terminal (rasa shell) instead of serving channels")
     args = parser.parse_args(argv)
+    if args.shell:
+        return _shell(args)
     stopping = False
 
     def request_stop(*_: Any) -> None:
@@ -219,6 +236,19 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _shell(args: argparse.Namespace) -> int:
+    """The helper servers in the background, `rasa shell` in the foreground."""
+    try:
+        with Stack(args.rasa_port, args.action_port, args.booking_port, args.model,
+                   with_rasa_server=False) as stack:
+            return subprocess.run([sys.executable, "-m", "rasa", "shell", "--model",
+                                   str(args.model), "--endpoints", str(stack.endpoints_path)],
+                                  env=stack.env, cwd=REPO_ROOT, check=False).returncode
+    except StackError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
 def _ready_message(stack: Stack) -> str:
     return "\n".join([
         "",
@@ -228,7 +258,8 @@ def _ready_message(stack: Stack) -> str:
         f"  Web widget     Socket.IO at {stack.rasa_url}/socket.io",
         f"  Rasa HTTP API  {stack.rasa_url} (localhost only)",
         f"  Actions + NLG  {stack.action_url}/webhook, {stack.action_url}/nlg",
-        f"  Booking API    {stack.booking_url}/v1 (bearer token in BOOKING_API_TOKEN)",
+        f"  Booking API    {stack.booking_url}/v1  bearer token: {stack.booking_token}",
+        "                 (made for this run; set BOOKING_API_TOKEN to choose it)",
         "  Chat in the terminal: make shell     Logs: var/log/     Stop: Ctrl-C",
         "",
     ])

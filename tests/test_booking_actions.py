@@ -127,6 +127,18 @@ async def test_no_then_change_the_phone(make_tracker, domain, api) -> None:
                           **{**FILLED, "booking_confirmed": None, "booking_change_pending": True})
     slots, _ = await run(ValidateVideoBookingForm(), change, domain)
     assert slots["contact_phone"] is None and slots["booking_change_pending"] is None
+    assert slots["booking_idempotency_key"] is None  # a changed booking is a new request
+
+
+async def test_a_retry_after_an_outage_keeps_the_confirmed_answers(make_tracker, domain,
+                                                                    monkeypatch) -> None:
+    point_actions_at("http://booking.test", monkeypatch)
+    tracker = make_tracker("/book_video_service", "book_video_service", slots=FILLED)
+    for name, value in FILLED.items():  # as Rasa passes prefilled slots at form activation
+        tracker.events.append({"event": "slot", "name": name, "value": value})
+    with responses.RequestsMock():  # no HTTP allowed: nothing is checked again
+        slots, messages = await run(ValidateVideoBookingForm(), tracker, domain)
+    assert messages == [] and slots["booking_slot"] == FILLED["booking_slot"]
 
 
 async def test_yes_sets_one_idempotency_key(make_tracker, domain, api) -> None:

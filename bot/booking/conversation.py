@@ -58,6 +58,7 @@ _CHANGE_WORDS = (("时间", "booking_slot"), ("日期", "booking_slot"), ("time"
                  ("姓名", "applicant_name"), ("名字", "applicant_name"), ("name", "applicant_name"),
                  ("证件", "id_type"), ("身份证", "id_type"), ("id", "id_type"),
                  ("业务", "booking_service"), ("service", "booking_service"))
+_CHANGE_REQUEST = ("修改", "改", "change")
 _REFERENCE = re.compile(r"\bJM[\s-]*([A-Z0-9]{4})[\s-]*([A-Z0-9]{4})\b", re.IGNORECASE)
 
 
@@ -144,13 +145,15 @@ def _confirmation_value(_: Catalog, turn: FormTurn) -> dict[str, Any] | None:
     field_name = turn.entities.get("booking_field") or (
         _word_match(turn.text, _CHANGE_WORDS) if turn.slots.get("booking_change_pending") else None)
     if field_name in CHANGEABLE:
-        cleared = {field_name: None, "booking_confirmed": None, "booking_change_pending": None}
+        # a changed request is a new request: it must not reuse the old idempotency key
+        cleared = {field_name: None, "booking_confirmed": None, "booking_change_pending": None,
+                   "booking_idempotency_key": None}
         if field_name == "id_type":
             cleared["id_number"] = None
         return cleared
     if turn.intent == "affirm":
         return {"booking_confirmed": True}
-    if turn.intent == "deny" or _word_match(turn.text, (("修改", "x"), ("改", "x"), ("change", "x"))):
+    if turn.intent == "deny" or any(word in normalise(turn.text).text for word in _CHANGE_REQUEST):
         return {"booking_confirmed": False}
     return None
 
@@ -281,6 +284,13 @@ _VALIDATORS = {
     "booking_confirmed": _validate_confirmation,
 }
 DOCUMENT_TYPES = ("home_return_permit", "residence_permit", "hkid", "macau_id")
+
+
+def is_confirmed_retry(slots: Mapping[str, Any]) -> bool:
+    """The form restarts on answers the user already confirmed (a retry after an outage):
+    checking them again could change them and lose the booking the first try may have made."""
+    return (slots.get("requested_slot") is None and slots.get("booking_confirmed") is True
+            and bool(slots.get("booking_idempotency_key")))
 
 
 def _booking_down(phrases: Phrases) -> Step:
