@@ -26,13 +26,22 @@ def language_of(tracker: Tracker) -> str:
     return reply_language(user_messages(tracker))
 
 
-def turn_of(tracker: Tracker) -> Turn:
-    latest = tracker.latest_message or {}
-    text = latest.get("text") or ""
+def typed_text(tracker: Tracker) -> str:
+    """What the user typed last; "" for a button payload (/intent{...})."""
+    text = (tracker.latest_message or {}).get("text") or ""
+    return "" if text.startswith("/") else text
+
+
+def latest_entities(tracker: Tracker) -> dict[str, Any]:
+    """Entity type -> value of the latest message (the first mention of each type)."""
     entities: dict[str, Any] = {}
-    for entity in latest.get("entities") or []:
+    for entity in (tracker.latest_message or {}).get("entities") or []:
         entities.setdefault(entity["entity"], entity.get("value"))
-    return Turn(text="" if text.startswith("/") else text, entities=entities,
+    return entities
+
+
+def turn_of(tracker: Tracker) -> Turn:
+    return Turn(text=typed_text(tracker), entities=latest_entities(tracker),
                 slots=dict(tracker.slots), language=language_of(tracker))
 
 

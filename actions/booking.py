@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import logging
 from functools import cache
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.base import language_of
+from actions.base import language_of, latest_entities, typed_text
 from bot.booking import conversation
 from bot.booking.client import BookingClient
 from bot.booking.conversation import FormTurn, Step
@@ -34,15 +34,9 @@ def booking_client() -> BookingClient:
 
 
 def form_turn(tracker: Tracker) -> FormTurn:
-    latest = tracker.latest_message or {}
-    text = latest.get("text") or ""
-    entities: dict[str, Any] = {}
-    for entity in latest.get("entities") or []:
-        entities.setdefault(entity["entity"], entity.get("value"))
-    return FormTurn(text="" if text.startswith("/") else text,
-                    intent=(latest.get("intent") or {}).get("name") or "",
-                    entities=entities, slots=dict(tracker.slots),
-                    language=language_of(tracker), now=beijing_now())
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
+    return FormTurn(text=typed_text(tracker), intent=intent, entities=latest_entities(tracker),
+                    slots=dict(tracker.slots), language=language_of(tracker), now=beijing_now())
 
 
 def send(dispatcher: CollectingDispatcher, step: Step) -> list[EventType]:
