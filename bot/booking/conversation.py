@@ -17,6 +17,7 @@ from typing import Any
 from bot.booking.client import BookingClient, BookingRejected, BookingUnavailable, Slot
 from bot.booking.identity import (
     HONG_KONG,
+    ID_TYPES,
     MACAU,
     InvalidValue,
     mask,
@@ -27,14 +28,12 @@ from bot.booking.identity import (
 from bot.booking.schedule import BEIJING
 from bot.booking.when import WhenRequest, matching, parse_when
 from bot.catalog.model import Catalog
-from bot.catalog.search import resolve, search_services
+from bot.catalog.search import contains_term, resolve, search_services
 from bot.language import EN
 from bot.nlu.normaliser import normalise
 from bot.replies import Phrases, Reply, payload, phrase_data
 from bot.replies import services as service_replies
 
-FORM = "video_booking_form"
-LOOKUP_FORM = "booking_lookup_form"
 REQUIRED = ("booking_service", "booking_slot", "applicant_name", "contact_phone", "id_type",
             "id_number", "booking_confirmed")
 # Cleared when a booking is made or stopped; the reference and phone stay for "check my booking".
@@ -48,15 +47,18 @@ INTERRUPTIONS = {"ask_eligibility", "ask_materials", "list_services", "find_serv
                  "human_handoff", "bot_challenge", "greet", "thank", "out_of_scope"}
 STOPS = {"stop", "cancel_booking", "goodbye"}
 LOOKUP_STOPS = {"stop", "goodbye"}
-_ID_TYPE_WORDS = (("居住证", "residence_permit"), ("回乡", "home_return_permit"),
-                  ("通行证", "home_return_permit"), ("home return", "home_return_permit"),
-                  ("permit", "home_return_permit"), ("香港身份证", "hkid"), ("hkid", "hkid"),
+# first match wins: the specific words come before the general ones
+_ID_TYPE_WORDS = (("居住证", "residence_permit"), ("residence permit", "residence_permit"),
+                  ("回乡", "home_return_permit"), ("通行证", "home_return_permit"),
+                  ("home return", "home_return_permit"), ("permit", "home_return_permit"),
+                  ("香港身份证", "hkid"), ("hkid", "hkid"),
                   ("hong kong id", "hkid"), ("澳门身份证", "macau_id"), ("澳门居民身份证", "macau_id"),
                   ("bir", "macau_id"), ("macau id", "macau_id"), ("macao id", "macau_id"))
 _CHANGE_WORDS = (("时间", "booking_slot"), ("日期", "booking_slot"), ("time", "booking_slot"),
                  ("电话", "contact_phone"), ("phone", "contact_phone"),
                  ("姓名", "applicant_name"), ("名字", "applicant_name"), ("name", "applicant_name"),
-                 ("证件", "id_type"), ("身份证", "id_type"), ("id", "id_type"),
+                 ("证件", "id_type"), ("身份证", "id_type"), ("id card", "id_type"),
+                 ("document", "id_type"),
                  ("业务", "booking_service"), ("service", "booking_service"))
 _CHANGE_REQUEST = ("修改", "改", "change")
 _REFERENCE = re.compile(r"\bJM[\s-]*([A-Z0-9]{4})[\s-]*([A-Z0-9]{4})\b", re.IGNORECASE)
@@ -153,7 +155,8 @@ def _confirmation_value(_: Catalog, turn: FormTurn) -> dict[str, Any] | None:
         return cleared
     if turn.intent == "affirm":
         return {"booking_confirmed": True}
-    if turn.intent == "deny" or any(word in normalise(turn.text).text for word in _CHANGE_REQUEST):
+    normalised = normalise(turn.text).text
+    if turn.intent == "deny" or any(contains_term(normalised, word) for word in _CHANGE_REQUEST):
         return {"booking_confirmed": False}
     return None
 
@@ -171,7 +174,7 @@ _EXTRACTORS = {
 
 def _word_match(text: str, table: tuple[tuple[str, str], ...]) -> str | None:
     normalised = normalise(text).text
-    return next((value for word, value in table if word in normalised), None)
+    return next((value for word, value in table if contains_term(normalised, word)), None)
 
 
 def id_type_in(text: str) -> str | None:
@@ -212,11 +215,10 @@ def _validate_slot(catalog: Catalog, client: BookingClient, turn: FormTurn, valu
                      "booking_slot_choices": None})
     if fitting:  # the question that follows lists them (_ask_slot)
         return Step({"booking_slot": None, "booking_slot_choices": _iso(fitting[:SLOT_BUTTONS])})
-    reason = _why_no_slot(request, turn, phrases)
     nearby = [s.start for s in free if not request.day or s.start.date() >= request.day]
-    return Step({"booking_slot": None, "booking_slot_choices": _iso(spread(nearby or
-                                                                           [s.start for s in free]))},
-                [Reply(reason)])
+    choices = spread(nearby or [s.start for s in free])
+    return Step({"booking_slot": None, "booking_slot_choices": _iso(choices)},
+                [Reply(_why_no_slot(request, turn, phrases))])
 
 
 def _why_no_slot(request: WhenRequest, turn: FormTurn, phrases: Phrases) -> str:
@@ -248,7 +250,7 @@ def _validate_phone(_: Catalog, __: BookingClient, turn: FormTurn, value: Any) -
 
 
 def _validate_id_type(_: Catalog, __: BookingClient, turn: FormTurn, value: Any) -> Step:
-    if value in DOCUMENT_TYPES:
+    if value in ID_TYPES:
         return Step({"id_type": value})
     return Step({"id_type": None}, [Reply(turn.phrases("booking.id_type_unclear"))])
 
@@ -283,7 +285,6 @@ _VALIDATORS = {
     "id_number": _validate_id_number,
     "booking_confirmed": _validate_confirmation,
 }
-DOCUMENT_TYPES = ("home_return_permit", "residence_permit", "hkid", "macau_id")
 
 
 def is_confirmed_retry(slots: Mapping[str, Any]) -> bool:
@@ -344,7 +345,7 @@ def _plain_question(turn: FormTurn, key: str) -> Step:
 def _ask_id_type(_: Catalog, __: BookingClient, turn: FormTurn) -> Step:
     phrases = turn.phrases
     buttons = [{"title": phrases.localised(phrase_data(f"booking.documents.{t}")),
-                "payload": payload("inform", id_type=t)} for t in DOCUMENT_TYPES]
+                "payload": payload("inform", id_type=t)} for t in ID_TYPES]
     return Step(replies=[Reply(phrases("booking.ask_id_type"), [*buttons, _stop_button(phrases)])])
 
 
@@ -538,6 +539,6 @@ def _day_words(day: date, phrases: Phrases) -> str:
 
 
 def document_name(id_type: str, phrases: Phrases) -> str:
-    if id_type not in DOCUMENT_TYPES:
+    if id_type not in ID_TYPES:
         return ""
     return phrases.word(f"booking.documents.{id_type}")
