@@ -87,10 +87,6 @@ class Schedule:
             return "slot_not_offered"
         return None
 
-    def session_of(self, slot: datetime) -> str:
-        clock = slot.astimezone(BEIJING).time()
-        return next(s.name for s in self.sessions if s.start <= clock < s.end)
-
 
 def _clock(text: str) -> time:
     return time.fromisoformat(text)

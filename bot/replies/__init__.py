@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from bot.catalog.model import Text
-from bot.language import EN, localise
+from bot.language import EN, localise, pick
 
 MESSAGES_FILE = Path(__file__).resolve().parent.parent / "messages.yml"
 
@@ -69,7 +69,7 @@ class Phrases:
 
     def localised(self, texts: Text | None) -> str:
         """A catalog text on its own, ready to show."""
-        return localise(self.text(texts), self.language)
+        return pick(texts, self.language)
 
     def join(self, items: list[str]) -> str:
         return self.word("list_separator").join(items)
