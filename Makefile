@@ -29,7 +29,7 @@ TRAINING_INPUTS := $(GENERATED) config.yml $(wildcard domain/*.yml) \
 	$(shell find data -name '*.yml' -not -path 'data/generated/*') \
 	bot/nlu/components.py bot/nlu/normaliser.py bot/nlu/cantonese.yml bot/language.py
 
-.PHONY: help install generate train run shell test lint unit validate test-stories test-nlu smoke \
+.PHONY: help install system-packages generate train run shell test lint unit validate test-stories test-nlu smoke \
 	bench clean lock
 
 help:
@@ -42,6 +42,10 @@ $(INSTALLED): requirements.lock scripts/bootstrap scripts/find-python310
 	touch $@
 
 install: $(INSTALLED)
+
+# Debian packages the tests run against (PostgreSQL, Redis, nginx, Chromium, CJK fonts)
+system-packages:
+	scripts/system-packages
 
 $(GENERATED): $(INSTALLED) $(KNOWLEDGE_INPUTS)
 	$(PY) -m bot.catalog build
@@ -62,7 +66,7 @@ run: $(MODEL)
 shell: $(MODEL)
 	$(PY) -m bot.stack --shell
 
-test: lint unit validate test-stories test-nlu smoke
+test: system-packages lint unit validate test-stories test-nlu smoke
 	@echo "All checks passed."
 
 lint: $(INSTALLED)

@@ -18,7 +18,8 @@ from pathlib import Path
 import requests
 
 from bench.common import SCRIPTS, held_out, write_result
-from bot.stack import Stack, free_port
+from bot.local_servers import free_port
+from bot.stack import Stack
 
 # Rasa sends the whole conversation to the action server and the NLG endpoint on every turn, so
 # latency grows with conversation length; real conversations here are about ten messages.

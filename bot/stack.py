@@ -18,7 +18,6 @@ import argparse
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -44,12 +43,6 @@ QUIET_ENV = {
     "HF_HUB_OFFLINE": "1",
     "TRANSFORMERS_OFFLINE": "1",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class StackError(RuntimeError):
@@ -167,11 +160,10 @@ class Stack(AbstractContextManager["Stack"]):
                    f"{self.action_url}/health", logs / f"actions-{self.action_port}.log"))
         if self.with_rasa_server:
             servers.append(
-                Server("Rasa server", [python, "-m", "rasa", "run", "--model", str(self.model),
+                Server("Rasa server", [python, "-m", "bot.server", "--model", str(self.model),
                                        "--endpoints", str(self.endpoints_path),
                                        "--credentials", str(REPO_ROOT / "credentials.yml"),
-                                       "--interface", "127.0.0.1", "--port", str(self.rasa_port),
-                                       "--enable-api", "--cors", "*"],
+                                       "--interface", "127.0.0.1", "--port", str(self.rasa_port)],
                        f"{self.rasa_url}/status", logs / f"rasa-{self.rasa_port}.log"))
         return servers
 

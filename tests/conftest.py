@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.catalog import KNOWLEDGE_DIR, Catalog, default_catalog
+from bot.local_servers import LocalServerError, postgres_server, redis_server
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,6 +20,26 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:
     return default_catalog()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throw-away PostgreSQL cluster (Debian's postgresql package) on a free port."""
+    try:
+        with postgres_server() as url:
+            yield url
+    except LocalServerError as error:
+        pytest.fail(str(error))
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A throw-away Redis server (Debian's redis-server package) on a free port."""
+    try:
+        with redis_server() as url:
+            yield url
+    except LocalServerError as error:
+        pytest.fail(str(error))
 
 
 @pytest.fixture

@@ -3,12 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import glob
-import os
-import pwd
-import shutil
-import subprocess
-import tempfile
 import threading
 import uuid
 from collections.abc import Iterator
@@ -28,7 +22,7 @@ from bot.booking.schedule import BEIJING, Schedule, default_schedule
 from bot.booking.service import BookingApi
 from bot.booking.store import BookingStore
 from bot.catalog import default_catalog
-from bot.stack import free_port
+from bot.local_servers import free_port
 
 SPEC = yaml.safe_load((Path(__file__).resolve().parents[2] / "bot" / "booking" / "openapi.yml")
                       .read_text(encoding="utf-8"))
@@ -135,35 +129,6 @@ def fresh_database(server_url: str) -> str:
         connection.execute(text(f"CREATE DATABASE {name}"))
     engine.dispose()
     return server_url.rsplit("/", 1)[0] + f"/{name}"
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A throw-away PostgreSQL cluster (Debian's postgresql package) on a free port."""
-    binaries = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
-    if not binaries:
-        pytest.fail("PostgreSQL is not installed: apt-get install postgresql (.ci/run does)")
-    bindir = Path(binaries[-1]).parent
-    # not under pytest's private tmp dir: the postgres account must be able to reach it
-    data = Path(tempfile.mkdtemp(prefix="jm-booking-postgres-"))
-    as_postgres: list[str] = []
-    if os.geteuid() == 0:  # the server refuses to run as root
-        account = pwd.getpwnam("postgres")
-        shutil.chown(data, account.pw_uid, account.pw_gid)
-        as_postgres = ["runuser", "-u", "postgres", "--"]
-    port = free_port()
-    subprocess.run([*as_postgres, str(bindir / "initdb"), "-D", str(data), "-A", "trust",
-                    "-U", "postgres", "--no-sync"], check=True, capture_output=True)
-    subprocess.run([*as_postgres, str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l",
-                    str(data / "server.log"), "-o",
-                    f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
-                   check=True, capture_output=True)
-    try:
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run([*as_postgres, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast",
-                        "stop"], check=False, capture_output=True)
-        shutil.rmtree(data, ignore_errors=True)
 
 
 def booking_request(**changes: str) -> dict[str, str]:

@@ -19,7 +19,8 @@ from bot.booking.schedule import default_schedule
 from bot.booking.service import BookingApi
 from bot.booking.store import BookingStore
 from bot.catalog import default_catalog
-from bot.stack import REPO_ROOT, free_port
+from bot.local_servers import free_port
+from bot.stack import REPO_ROOT
 from tests.booking.conftest import SPEC, TOKEN, RunningService, booking_request
 
 BOOK = "/v1/bookings"

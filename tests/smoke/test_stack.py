@@ -17,7 +17,8 @@ import pytest
 import requests
 import websockets
 
-from bot.stack import Stack, free_port
+from bot.local_servers import free_port
+from bot.stack import Stack
 
 pytestmark = pytest.mark.stack
 
