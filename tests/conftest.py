@@ -12,7 +12,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.catalog import KNOWLEDGE_DIR, Catalog, default_catalog
-from bot.local_servers import LocalServerError, postgres_server, redis_server
+from bot.local_servers import LocalServerError, free_port, postgres_server, redis_server
+from bot.stack import Stack
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,6 +21,16 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:
     return default_catalog()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The real stack (booking service, action server, Rasa server), started once and shared by
+    every test that only talks to it. A test that stops or reconfigures a server starts its own."""
+    tmp = tmp_path_factory.mktemp("stack")
+    with Stack(rasa_port=free_port(), action_port=free_port(), booking_port=free_port(),
+               booking_database=f"sqlite:///{tmp}/booking.db", run_dir=tmp) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

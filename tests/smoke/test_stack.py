@@ -11,36 +11,16 @@ import os
 import signal
 import uuid
 from collections.abc import Iterator
-from typing import Any
+from pathlib import Path
 
 import pytest
 import requests
-import websockets
 
 from bot.local_servers import free_port
 from bot.stack import Stack
+from tests.chat import say, socketio_chat, texts
 
 pytestmark = pytest.mark.stack
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    tmp = tmp_path_factory.mktemp("stack")
-    with Stack(rasa_port=free_port(), action_port=free_port(), booking_port=free_port(),
-               booking_database=f"sqlite:///{tmp}/booking.db") as running:
-        yield running
-
-
-def say(stack: Stack, text: str, sender: str | None = None) -> list[dict[str, Any]]:
-    answer = requests.post(f"{stack.rasa_url}/webhooks/rest/webhook",
-                           json={"sender": sender or uuid.uuid4().hex, "message": text},
-                           timeout=60)
-    assert answer.status_code == 200, answer.text
-    return answer.json()
-
-
-def texts(messages: list[dict[str, Any]]) -> str:
-    return "\n".join(m.get("text", "") for m in messages)
 
 
 def test_greeting_in_the_users_script_with_buttons(stack: Stack) -> None:
@@ -80,37 +60,6 @@ def test_bad_requests_get_a_reason(stack: Stack) -> None:
     assert too_long.status_code == 400
 
 
-async def socketio_chat(url: str, text: str) -> dict[str, Any]:
-    """What a browser widget does, at the protocol level (Engine.IO 4 / Socket.IO 5 over a
-    websocket): connect, ask for a session, send a message, wait for the bot's answer.
-
-    python-socketio's own client needs a newer aiohttp than Rasa 3.6 allows, so this speaks the
-    documented packet format directly: "0" open, "40" connect, "42" event, "2"/"3" ping/pong.
-    """
-    session = uuid.uuid4().hex
-    async with websockets.connect(f"{url}/socket.io/?EIO=4&transport=websocket") as ws:
-
-        async def event() -> tuple[str, Any]:
-            while True:
-                packet = await asyncio.wait_for(ws.recv(), 60)
-                if packet == "2":
-                    await ws.send("3")
-                elif packet.startswith("42"):
-                    name, *args = json.loads(packet[2:])
-                    return name, args[0] if args else None
-
-        assert (await ws.recv()).startswith("0")
-        await ws.send("40")
-        assert (await ws.recv()).startswith("40")
-        await ws.send("42" + json.dumps(["session_request", {"session_id": session}]))
-        assert (await event())[0] == "session_confirm"
-        await ws.send("42" + json.dumps(["user_uttered", {"message": text,
-                                                           "session_id": session}]))
-        name, reply = await event()
-        assert name == "bot_uttered"
-        return reply
-
-
 def test_socketio_widget_round_trip(stack: Stack) -> None:
     url = stack.rasa_url.replace("http://", "ws://")
     reply = asyncio.run(socketio_chat(url, "where can I find a service point"))
@@ -140,8 +89,16 @@ def test_book_look_up_and_cancel_a_video_session(stack: Stack) -> None:
     assert texts(say(stack, "取消我的預約", other)).startswith(f"已取消預約 {reference}")
 
 
-def test_action_server_down_gets_an_apology_not_silence(stack: Stack) -> None:
-    """Last in this file: it stops the action server."""
+@pytest.fixture
+def own_stack(tmp_path: Path) -> Iterator[Stack]:
+    """A stack of this test's own, for tests that break it."""
+    with Stack(rasa_port=free_port(), action_port=free_port(), booking_port=free_port(),
+               booking_database=f"sqlite:///{tmp_path}/booking.db") as running:
+        yield running
+
+
+def test_action_server_down_gets_an_apology_not_silence(own_stack: Stack) -> None:
+    stack = own_stack
     action_server = stack.server("action server")
     os.killpg(action_server.process.pid, signal.SIGTERM)
     action_server.process.wait(timeout=15)
