@@ -1,0 +1,34 @@
+"""Abuse limits on the public channels: messages per sender and per client address, counted in
+fixed windows in the channel state (memory, or Redis shared by every replica).
+
+A channel asks ``allow`` before handing a message to Rasa; a refused message is answered once with
+a polite notice and is not queued.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from bot.state import ChannelState, channel_state
+
+
+@dataclass(frozen=True)
+class Limits:
+    window_seconds: float = 60.0
+    per_sender: int = int(os.environ.get("RATE_LIMIT_PER_SENDER", "30"))
+    per_address: int = int(os.environ.get("RATE_LIMIT_PER_ADDRESS", "120"))
+
+
+async def allow(channel: str, sender_id: str, address: str | None, limits: Limits = Limits(),
+                state: ChannelState | None = None) -> bool:
+    """Counts this message; False when the sender or the address is over its limit."""
+    state = state or channel_state()
+    sender_count = await state.incr(f"rate:{channel}:sender:{sender_id}", limits.window_seconds)
+    if sender_count > limits.per_sender:
+        return False
+    if address:
+        address_count = await state.incr(f"rate:address:{address}", limits.window_seconds)
+        if address_count > limits.per_address:
+            return False
+    return True
