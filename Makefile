@@ -29,7 +29,7 @@ TRAINING_INPUTS := $(GENERATED) config.yml $(wildcard domain/*.yml) \
 	$(shell find data -name '*.yml' -not -path 'data/generated/*') \
 	bot/nlu/components.py bot/nlu/normaliser.py bot/nlu/cantonese.yml bot/language.py
 
-.PHONY: help install system-packages generate train run shell test lint unit validate test-stories test-nlu smoke \
+.PHONY: help install system-packages generate train run shell test lint unit validate test-stories test-nlu smoke test-browser \
 	bench clean lock
 
 help:
@@ -66,7 +66,7 @@ run: $(MODEL)
 shell: $(MODEL)
 	$(PY) -m bot.stack --shell
 
-test: system-packages lint unit validate test-stories test-nlu smoke
+test: system-packages lint unit validate test-stories test-nlu smoke test-browser
 	@echo "All checks passed."
 
 lint: $(INSTALLED)
@@ -89,6 +89,14 @@ test-nlu: $(MODEL)
 
 smoke: $(MODEL)
 	$(PY) -m pytest -q -m stack
+
+# the browser tests: their own venv (Playwright), Debian's chromium, the real stack
+BROWSER_VENV := .venv-browser/.installed
+$(BROWSER_VENV): tests/browser/requirements.lock scripts/browser-venv
+	scripts/browser-venv
+
+test-browser: $(MODEL) $(BROWSER_VENV) system-packages
+	.venv-browser/bin/python -m pytest -q -c tests/browser/pytest.ini tests/browser
 
 bench: $(MODEL)
 	$(PY) -m bench.nlu_by_script

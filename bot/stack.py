@@ -200,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--action-port", type=int, default=5055)
     parser.add_argument("--booking-port", type=int, default=5056)
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument("--run-dir", type=Path, default=REPO_ROOT / "var",
+                        help="where conversations, logs and run files go (default: var/)")
     parser.add_argument("--shell", action="store_true",
                         help="chat in this terminal (rasa shell) instead of serving channels")
     args = parser.parse_args(argv)
@@ -216,7 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     print("Starting the booking service, the action server and the Rasa server "
           "(about a minute)...", flush=True)
     try:
-        with Stack(args.rasa_port, args.action_port, args.booking_port, args.model) as stack:
+        with Stack(args.rasa_port, args.action_port, args.booking_port, args.model,
+                   run_dir=args.run_dir) as stack:
             print(_ready_message(stack), flush=True)
             while not stopping:
                 stack.check_alive()
@@ -232,7 +235,7 @@ def _shell(args: argparse.Namespace) -> int:
     """The helper servers in the background, `rasa shell` in the foreground."""
     try:
         with Stack(args.rasa_port, args.action_port, args.booking_port, args.model,
-                   with_rasa_server=False) as stack:
+                   run_dir=args.run_dir, with_rasa_server=False) as stack:
             return subprocess.run([sys.executable, "-m", "rasa", "shell", "--model",
                                    str(args.model), "--endpoints", str(stack.endpoints_path)],
                                   env=stack.env, cwd=REPO_ROOT, check=False).returncode
