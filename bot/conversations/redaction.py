@@ -11,7 +11,8 @@ Applied to the events of a turn just before they are stored (``store.RedactingTr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from rasa.shared.core.events import (
@@ -64,6 +65,7 @@ class _Conversation:
 
 def redact_events(events: Sequence[Event], first_new: int) -> list[Event]:
     """``events[first_new:]`` masked, using all of ``events`` as context."""
+    # first every clear value the events reveal: an action's messages come before its slot events
     conversation = _Conversation()
     for event in events:
         conversation.learn(event)
@@ -90,12 +92,10 @@ def _redact(event: Event, conversation: _Conversation) -> Event:
         else:  # a slot may hold what the user wrote (a question to come back to)
             data["value"] = mask_strings(event.value, masked)
         return Event.from_parameters(data) or event
+    # what the user typed in answer to a personal-data question is masked as a whole
     slot = conversation.asked_for(event)
-    if slot and not (event.text or "").startswith("/"):
-        def answer(text: str) -> str:
-            return mask_answer(slot, text)
-    else:
-        answer = masked
+    typed = slot and not (event.text or "").startswith("/")
+    answer: Callable[[str], str] = partial(mask_answer, slot) if typed else masked
     for key in ("text", "data", "metadata"):
         if data.get(key) is not None:
             data[key] = mask_strings(data[key], answer if key == "text" else masked)
