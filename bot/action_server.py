@@ -4,6 +4,13 @@
 
 One process serves both because both answer from the same knowledge base and wording, and Rasa
 calls them on every turn.
+
+It holds the booking API's token, so only the Rasa server may call it:
+- every route but ``/health`` needs ``?token=$ACTION_SERVER_TOKEN`` (Rasa sends ``token`` from
+  endpoints.yml), checked before the body is read; the server refuses to start without one;
+- it listens on loopback unless ``ACTION_SERVER_HOST`` says otherwise (a private network);
+- errors answer with a generic message: rasa-sdk's own handler echoes the request body, which is a
+  tracker with personal data.
 """
 
 from __future__ import annotations
@@ -11,28 +18,62 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
 
 from rasa_sdk.endpoint import create_app
+from sanic import Sanic, response
+from sanic.exceptions import SanicException, Unauthorized
+from sanic.request import Request
 
+from bot.access import ACTION_TOKEN_ENV, require_token
 from bot.catalog import default_catalog
 from bot.nlg import ResponseTemplates, nlg_blueprint
+from bot.privacy import install_log_masking
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_PORT = 5055
+PUBLIC_ROUTES = ("health",)
+# Rasa sends the tracker of the current session with every call
+MAX_BODY = 8 * 1024 * 1024
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bot.action_server", description=__doc__)
+def build_app(token: str) -> Sanic:
+    app = create_app("actions", cors_origins=[])
+    app.blueprint(nlg_blueprint(ResponseTemplates()))
+    app.config.REQUEST_MAX_SIZE = MAX_BODY
+    require_token(app, token, lambda route: route.path not in PUBLIC_ROUTES,
+                  lambda: Unauthorized("a valid ?token= is required"))
+    app.error_handler.add(Exception, _error_without_body)
+    return app
+
+
+async def _error_without_body(request: Request, exception: Exception) -> response.HTTPResponse:
+    if isinstance(exception, SanicException):
+        return response.json({"error": str(exception)}, status=exception.status_code)
+    logger.error("%s %s failed", request.method, request.path, exc_info=exception)
+    return response.json({"error": "the action server failed; see its log"}, status=500)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.action_server", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default=os.environ.get("ACTION_SERVER_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int,
                         default=int(os.environ.get("ACTION_SERVER_PORT", DEFAULT_PORT)))
     args = parser.parse_args(argv)
+    install_log_masking()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    token = os.environ.get(ACTION_TOKEN_ENV, "")
+    if not token:
+        print(f"error: set {ACTION_TOKEN_ENV} (the token endpoints.yml gives Rasa for this server)",
+              file=sys.stderr)
+        return 2
     # fail at start, with the file and field named, rather than on the first question
     default_catalog()
-    app = create_app("actions", cors_origins=[])
-    app.blueprint(nlg_blueprint(ResponseTemplates()))
-    app.run(host=args.host, port=args.port, workers=1, access_log=False, motd=False)
+    build_app(token).run(host=args.host, port=args.port, workers=1, access_log=False, motd=False)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -4,49 +4,122 @@
     python -m bot.server --model M --endpoints E --credentials C [--interface I] [--port P]
 
 ``bot.stack`` starts it. Building the app here, instead of calling ``rasa run``, is what lets the
-project decide what the public port serves (see ``configure_public_app``).
+project decide what the public port serves:
+
+- the channels (``/webhooks/rest/webhook``, ``/socket.io``, ``/webhooks/wechat/webhook``) and
+  whatever ``configure_public_app`` adds (``/health``, the web widget);
+- Rasa's HTTP API only when ``RASA_API_TOKEN`` is set, and then every one of its routes (``/``,
+  ``/version`` and ``/status`` included) needs ``?token=`` (Rasa's ``--auth-token``), checked
+  before the request body is read;
+- CORS for the origins of ``ALLOWED_ORIGINS`` only (``bot.channels.origins``);
+- request bodies and websocket messages of at most 64 KiB, refused before they are read (Sanic
+  would read 100 MB); the API, with its token, may post up to 100 MB (training data).
+
+Log records are masked (``bot.privacy``) and conversations past their retention period are
+deleted daily (``bot.conversations.retention``).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
 from functools import partial
+from http import HTTPStatus
 
+from rasa import server as rasa_server
+from rasa.core import constants
 from rasa.core import run as rasa_run
+from rasa.core.channels import channel
 from rasa.core.utils import AvailableEndpoints, number_of_sanic_workers
 from rasa.utils.common import configure_logging_and_warnings
-from sanic import Sanic
+from rasa.utils.log_utils import configure_structlog
+from sanic import Sanic, response
+from sanic.request import Request
+
+from bot.access import API_TOKEN_ENV, require_token
+from bot.channels.origins import allowed_origins, origin_patterns
+from bot.conversations.retention import purge_daily
+from bot.privacy import install_log_masking
 
 logger = logging.getLogger(__name__)
+
+PUBLIC_MAX_BODY = 64 * 1024
+API_MAX_BODY = 100 * 1024 * 1024
+CHANNEL_ROUTE = "/webhooks/"
 
 
 def configure_public_app(app: Sanic) -> None:
     """Everything the public port serves besides Rasa's channels (and its API, when enabled)."""
+    app.add_route(health, "/health", methods=["GET"], name="health")
+
+
+async def health(request: Request) -> response.HTTPResponse:
+    """For load balancers and ``bot.stack``: ready or not, and nothing else."""
+    agent = getattr(request.app.ctx, "agent", None)
+    if agent is None or not agent.is_ready():
+        return response.json({"status": "starting"}, status=HTTPStatus.SERVICE_UNAVAILABLE)
+    return response.json({"status": "ok"})
+
+
+def _app(api_token: str | None, endpoints: AvailableEndpoints) -> Sanic:
+    """Rasa's API app when there is a token, else a bare app; CORS for ALLOWED_ORIGINS."""
+    origins = origin_patterns(allowed_origins())
+    if not api_token:
+        app = Sanic("jiangmen_public", configure_logging=False)
+        rasa_server.configure_cors(app, origins)
+        return app
+    app = rasa_server.create_app(cors_origins=origins, auth_token=api_token, endpoints=endpoints)
+    api_paths = {route.path for route in app.router.routes}
+    require_token(app, api_token, lambda route: route.path in api_paths,
+                  lambda: rasa_server.ErrorResponse(HTTPStatus.UNAUTHORIZED, "NotAuthenticated",
+                                                    "User is not authenticated."),
+                  max_body=API_MAX_BODY)
+    return app
 
 
 def build_app(args: argparse.Namespace) -> tuple[Sanic, AvailableEndpoints]:
     endpoints = AvailableEndpoints.read_endpoints(args.endpoints)
     channels = rasa_run.create_http_input_channels(None, args.credentials)
-    app = rasa_run.configure_app(channels, cors=None, enable_api=True, port=args.port,
-                                 endpoints=endpoints)
+    app = _app(os.environ.get(API_TOKEN_ENV) or None, endpoints)
+    app.config.REQUEST_MAX_SIZE = PUBLIC_MAX_BODY
+    app.config.WEBSOCKET_MAX_SIZE = PUBLIC_MAX_BODY
+    app.config.KEEP_ALIVE_TIMEOUT = constants.DEFAULT_KEEP_ALIVE_TIMEOUT
+    channel.register(channels, app, route=CHANNEL_ROUTE)
     configure_public_app(app)
     app.register_listener(partial(rasa_run.load_agent_on_start, args.model, endpoints, None),
                           "before_server_start")
+    app.register_listener(_start_retention, "after_server_start")
+    app.register_listener(_stop_retention, "before_server_stop")
     app.register_listener(rasa_run.close_resources, "after_server_stop")
     return app, endpoints
 
 
+async def _start_retention(app: Sanic, _: object) -> None:
+    agent = getattr(app.ctx, "agent", None)
+    if agent is not None and agent.tracker_store is not None:
+        app.ctx.retention = asyncio.create_task(purge_daily(agent.tracker_store))
+
+
+async def _stop_retention(app: Sanic, _: object) -> None:
+    task = getattr(app.ctx, "retention", None)
+    if task is not None:
+        task.cancel()
+
+
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bot.server", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bot.server", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True)
     parser.add_argument("--endpoints", required=True)
     parser.add_argument("--credentials", required=True)
     parser.add_argument("--interface", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5005)
     args = parser.parse_args(argv)
+    install_log_masking()
     configure_logging_and_warnings(logging.INFO)
+    configure_structlog(logging.INFO)
     app, endpoints = build_app(args)
     app.run(host=args.interface, port=args.port, access_log=False,
             backlog=int(os.environ.get("SANIC_BACKLOG", "100")),

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -29,8 +30,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy.engine import make_url
 
+from bot.access import ACTION_TOKEN_ENV, API_TOKEN_ENV
 from bot.booking.__main__ import database_url
+from bot.channels.origins import ENV as ORIGINS_ENV
+from bot.channels.origins import demo_origins
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = REPO_ROOT / "models" / "current.tar.gz"
@@ -68,13 +73,19 @@ class Server:
             self.check_alive()
             try:
                 with urllib.request.urlopen(self.health_url, timeout=2) as answer:
-                    if answer.status == 200:
+                    if answer.status == 200 and self._listens():
                         return
             except (urllib.error.URLError, OSError):
                 pass
             time.sleep(0.5)
         raise StackError(f"{self.name} did not answer {self.health_url} in time; "
                          f"see {self.log_path}")
+
+    def _listens(self) -> bool:
+        """Whether the answer came from this server and not from another program that took its
+        port while it was loading (ports are picked free, then bound a minute later)."""
+        port = urllib.parse.urlsplit(self.health_url).port
+        return self.process is None or port is None or _process_listens_on(self.process.pid, port)
 
     def check_alive(self) -> None:
         if self.process and self.process.poll() is not None:
@@ -90,6 +101,25 @@ class Server:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
+
+
+def _process_listens_on(pid: int, port: int) -> bool:
+    """True when process ``pid`` holds a socket listening on ``port`` (Linux /proc); True
+    where /proc cannot tell."""
+    listening = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text(encoding="ascii").splitlines()[1:]
+        except OSError:
+            return True
+        for row in rows:
+            fields = row.split()
+            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # LISTEN
+                listening.add(f"socket:[{fields[9]}]")
+    try:
+        return any(os.readlink(fd) in listening for fd in Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return True
 
 
 @dataclass
@@ -108,6 +138,15 @@ class Stack(AbstractContextManager["Stack"]):
     # shared by the booking service and the action server; a fresh one per run unless given
     booking_token: str = field(
         default_factory=lambda: os.environ.get("BOOKING_API_TOKEN") or secrets.token_urlsafe(24))
+    # what the Rasa server must send to the action server (endpoints.yml `token`)
+    action_token: str = field(
+        default_factory=lambda: os.environ.get(ACTION_TOKEN_ENV) or secrets.token_urlsafe(24))
+    # None: SQLite under run_dir; else a SQLAlchemy URL (postgresql://user@host:port/db)
+    tracker_database: str | None = field(
+        default_factory=lambda: os.environ.get("TRACKER_DATABASE_URL") or None)
+    # settings for every server of this stack on top of this process's environment
+    # (tests: RASA_API_TOKEN, rate limits)
+    environment: dict[str, str] = field(default_factory=dict)
 
     @property
     def rasa_url(self) -> str:
@@ -126,7 +165,15 @@ class Stack(AbstractContextManager["Stack"]):
         """The environment every server of this stack runs with."""
         return {**os.environ, **QUIET_ENV, "PYTHONPATH": str(REPO_ROOT),
                 "BOOKING_API_URL": self.booking_url, "BOOKING_API_TOKEN": self.booking_token,
-                "BOOKING_DATABASE_URL": self.booking_database or database_url()}
+                "BOOKING_DATABASE_URL": self.booking_database or database_url(),
+                ACTION_TOKEN_ENV: self.action_token,
+                ORIGINS_ENV: os.environ.get(ORIGINS_ENV) or ",".join(demo_origins(self.rasa_port)),
+                **self.environment}
+
+    @property
+    def api_token(self) -> str | None:
+        """The Rasa HTTP API's token; None when the API is off."""
+        return self.env.get(API_TOKEN_ENV) or None
 
     @property
     def endpoints_path(self) -> Path:
@@ -164,7 +211,7 @@ class Stack(AbstractContextManager["Stack"]):
                                        "--endpoints", str(self.endpoints_path),
                                        "--credentials", str(REPO_ROOT / "credentials.yml"),
                                        "--interface", "127.0.0.1", "--port", str(self.rasa_port)],
-                       f"{self.rasa_url}/status", logs / f"rasa-{self.rasa_port}.log"))
+                       f"{self.rasa_url}/health", logs / f"rasa-{self.rasa_port}.log"))
         return servers
 
     def __exit__(self, *exc_info: Any) -> None:
@@ -186,8 +233,11 @@ class Stack(AbstractContextManager["Stack"]):
         endpoints = yaml.safe_load((REPO_ROOT / "endpoints.yml").read_text(encoding="utf-8"))
         endpoints["action_endpoint"]["url"] = f"{self.action_url}/webhook"
         endpoints["nlg"]["url"] = f"{self.action_url}/nlg"
-        if endpoints.get("tracker_store", {}).get("dialect") == "sqlite":
-            endpoints["tracker_store"]["db"] = str(self.run_dir / f"tracker-{self.rasa_port}.db")
+        tracker_store = endpoints.setdefault("tracker_store", {})
+        if self.tracker_database:
+            tracker_store.update(_sql_store_settings(self.tracker_database))
+        elif tracker_store.get("dialect") == "sqlite":
+            tracker_store["db"] = str(self.run_dir / f"tracker-{self.rasa_port}.db")
         self.endpoints_path.parent.mkdir(parents=True, exist_ok=True)
         self.endpoints_path.write_text(yaml.safe_dump(endpoints, sort_keys=False),
                                        encoding="utf-8")
@@ -236,23 +286,40 @@ def _shell(args: argparse.Namespace) -> int:
     try:
         with Stack(args.rasa_port, args.action_port, args.booking_port, args.model,
                    run_dir=args.run_dir, with_rasa_server=False) as stack:
+            # rasa shell is a Rasa server of its own: on loopback only, like bot.server here
             return subprocess.run([sys.executable, "-m", "rasa", "shell", "--model",
-                                   str(args.model), "--endpoints", str(stack.endpoints_path)],
+                                   str(args.model), "--endpoints", str(stack.endpoints_path),
+                                   "--interface", "127.0.0.1", "--port", str(args.rasa_port)],
                                   env=stack.env, cwd=REPO_ROOT, check=False).returncode
     except StackError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
 
 
+def _sql_store_settings(url: str) -> dict[str, Any]:
+    """The tracker_store fields of endpoints.yml for a SQLAlchemy URL."""
+    parsed = make_url(url)
+    return {"dialect": parsed.get_backend_name(), "url": parsed.host, "port": parsed.port,
+            "db": parsed.database, "username": parsed.username, "password": parsed.password}
+
+
 def _ready_message(stack: Stack) -> str:
+    api = (f"on, every route needs ?token=$RASA_API_TOKEN: {stack.rasa_url}/status"
+           if stack.api_token else "off (set RASA_API_TOKEN to turn it on)")
     return "\n".join([
         "",
         "跨境通办助手 is running. Open it at:",
-        f"  REST webhook   POST {stack.rasa_url}/webhooks/rest/webhook",
+        f"  REST webhook   POST {stack.rasa_url}/webhooks/rest/webhook  (trusted integrations)",
         '                 body: {"sender": "me", "message": "我喺香港，可唔可以辦江門嘅物業登記？"}',
         f"  Web widget     Socket.IO at {stack.rasa_url}/socket.io",
-        f"  Rasa HTTP API  {stack.rasa_url} (localhost only)",
-        f"  Actions + NLG  {stack.action_url}/webhook, {stack.action_url}/nlg",
+        f"  Health         GET {stack.rasa_url}/health",
+        f"Public: only port {stack.rasa_port} (the channels above, the widget, /health); "
+        "it listens on loopback here: publish it through HTTPS.",
+        f"  Browsers may call it from: {stack.env[ORIGINS_ENV]} (ALLOWED_ORIGINS)",
+        "Not public (loopback here; a private network at most):",
+        f"  Rasa HTTP API  {api}",
+        f"  Actions + NLG  {stack.action_url}/webhook, {stack.action_url}/nlg"
+        f"  (need ?token=$ACTION_SERVER_TOKEN)",
         f"  Booking API    {stack.booking_url}/v1  bearer token: {stack.booking_token}",
         "                 (made for this run; set BOOKING_API_TOKEN to choose it)",
         "  Chat in the terminal: make shell     Logs: var/log/     Stop: Ctrl-C",

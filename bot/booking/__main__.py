@@ -23,6 +23,7 @@ from bot.booking.schedule import beijing_now, default_schedule
 from bot.booking.service import BookingApi
 from bot.booking.store import BookingStore
 from bot.catalog import default_catalog
+from bot.privacy import install_log_masking
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATABASE = f"sqlite:///{REPO_ROOT / 'var' / 'booking.db'}"
@@ -47,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     purge.add_argument("--days", type=int, default=30,
                        help="keep personal data this many days after the slot (default 30)")
     args = parser.parse_args(argv)
+    install_log_masking()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     store = BookingStore(database_url())
     if args.command == "purge":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from bot.replies import Phrases
 from bot.state import ChannelState, channel_state
 
 
@@ -32,3 +33,8 @@ async def allow(channel: str, sender_id: str, address: str | None, limits: Limit
         if address_count > limits.per_address:
             return False
     return True
+
+
+def refusal_notice(language: str) -> str:
+    """What a channel answers, in the user's script, to a message over the limit."""
+    return Phrases(language)("security.rate_limited")

@@ -7,6 +7,11 @@
 
 credentials.yml registers ``bot.channels.reliable.RestInput`` and ``...SocketIOInput``; their
 names stay "rest" and "socketio", so URLs and `channel:` response variants do not change.
+
+The REST webhook is the channel for trusted integrations (a partner's server, the tests): whoever
+calls it names the sender. Its conversations are therefore kept apart from the other channels'
+(conversation id ``rest:<sender>``), so knowing a widget session id or a WeChat openid does not
+let a REST caller into that conversation; replies still name the caller's own sender.
 """
 
 from __future__ import annotations
@@ -21,8 +26,10 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from bot.channels.limits import Limits, allow, refusal_notice
 from bot.dialogue import error_reply
 from bot.language import reply_language
+from bot.state import ChannelState, channel_state
 
 logger = logging.getLogger(__name__)
 
@@ -30,15 +37,18 @@ MAX_MESSAGE_CHARS = 2000
 MAX_SENDER_CHARS = 128
 # Rasa's own commands, which rightly produce no reply
 SILENT_COMMANDS = ("/restart", "/session_start")
+REST_CONVERSATION_PREFIX = "rest:"
 
 Handler = Callable[[UserMessage], Awaitable[Any]]
 
 
 class _CountingOutput(OutputChannel):
-    """Passes every message to the real output channel and counts them."""
+    """Passes every message to the real output channel and counts them; ``shown`` turns the
+    conversation id into the recipient id the channel's client knows."""
 
-    def __init__(self, inner: OutputChannel) -> None:
+    def __init__(self, inner: OutputChannel, shown: Callable[[str], str]) -> None:
         self.inner = inner
+        self.shown = shown
         self.sent = 0
 
     def name(self) -> str:  # type: ignore[override]  # the wrapped channel's name
@@ -46,12 +56,13 @@ class _CountingOutput(OutputChannel):
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         self.sent += 1
-        await self.inner.send_response(recipient_id, message)
+        await self.inner.send_response(self.shown(recipient_id), message)
 
 
-def never_silent(on_new_message: Handler) -> Handler:
+def never_silent(on_new_message: Handler,
+                 shown: Callable[[str], str] = lambda conversation: conversation) -> Handler:
     async def handle(message: UserMessage) -> None:
-        counting = _CountingOutput(message.output_channel)
+        counting = _CountingOutput(message.output_channel, shown)
         message.output_channel = counting
         try:
             await on_new_message(message)
@@ -61,41 +72,84 @@ def never_silent(on_new_message: Handler) -> Handler:
             logger.error("no reply for %s; sent the apology", message.sender_id)
             language = reply_language([{"text": message.text, "metadata": message.metadata}])
             apology = error_reply(language, message.text or None)
-            await counting.inner.send_response(message.sender_id, apology.as_message())
+            await counting.send_response(message.sender_id, apology.as_message())
 
     return handle
+
+
+def _is_text(value: Any) -> bool:
+    """A string that can be stored and sent back (JSON may carry lone surrogates)."""
+    try:
+        return isinstance(value, str) and bool(value.encode("utf-8"))
+    except UnicodeEncodeError:
+        return False
 
 
 def request_problem(body: bytes) -> str | None:
     """Why a REST webhook request cannot be handled, or None when it can."""
     try:
         payload = json.loads(body or b"")
-    except ValueError:
+    except (ValueError, RecursionError):
         return "the body must be JSON"
     if not isinstance(payload, dict):
         return "the body must be a JSON object"
     sender, message = payload.get("sender"), payload.get("message")
-    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
+    if not _is_text(sender) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
         return f"'sender' must be a non-empty string of at most {MAX_SENDER_CHARS} characters"
-    if not isinstance(message, str) or not message.strip():
+    if not _is_text(message) or not message.strip():
         return "'message' must be a non-empty string"
     if len(message) > MAX_MESSAGE_CHARS:
         return f"'message' is longer than {MAX_MESSAGE_CHARS} characters"
-    if not isinstance(payload.get("metadata", {}), dict):
+    metadata = payload.get("metadata", {})
+    if not isinstance(metadata, dict) or not _is_text(json.dumps(metadata, ensure_ascii=False)):
         return "'metadata' must be a JSON object"
     return None
 
 
+def _integration_sender(conversation_id: str) -> str:
+    return conversation_id.removeprefix(REST_CONVERSATION_PREFIX)
+
+
 class RestInput(rest.RestInput):
+    """``POST /webhooks/rest/webhook {"sender", "message", "metadata": {"lang"}}``: checked, and
+    counted against the abuse limits, before Rasa sees it."""
+
+    def __init__(self, state: ChannelState | None = None, limits: Limits | None = None) -> None:
+        self._state = state
+        self.limits = limits or Limits()
+
+    async def _extract_sender(self, req: Request) -> str:
+        return REST_CONVERSATION_PREFIX + req.json["sender"]
+
+    def _extract_input_channel(self, req: Request) -> str:
+        return self.name()  # not the caller's choice
+
+    async def _allowed(self, sender: str, address: str | None) -> bool:
+        try:
+            return await allow(self.name(), sender, address, self.limits,
+                               self._state or channel_state())
+        except Exception:  # the limits' store is down: serve users rather than refuse them all
+            logger.exception("rate limits unavailable; message let through")
+            return True
+
     def blueprint(self, on_new_message: Handler) -> Blueprint:
-        blueprint = super().blueprint(never_silent(on_new_message))
+        blueprint = super().blueprint(never_silent(on_new_message, _integration_sender))
 
         @blueprint.middleware("request")
-        async def reject_bad_requests(request: Request) -> response.HTTPResponse | None:
+        async def reject_bad_or_too_many(request: Request) -> response.HTTPResponse | None:
             if request.method != "POST":
                 return None
             problem = request_problem(request.body)
-            return response.json({"error": problem}, status=400) if problem else None
+            if problem:
+                return response.json({"error": problem}, status=400)
+            payload = request.json
+            if await self._allowed(payload["sender"], request.remote_addr or request.ip):
+                return None
+            language = reply_language([{"text": payload["message"],
+                                        "metadata": payload.get("metadata")}])
+            notice = {"recipient_id": payload["sender"], "text": refusal_notice(language)}
+            return response.json([notice], status=429,
+                                 headers={"Retry-After": str(int(self.limits.window_seconds))})
 
         return blueprint
 

@@ -67,6 +67,7 @@ def test_socketio_widget_round_trip(stack: Stack) -> None:
     assert reply["quick_replies"][0]["payload"] == '/find_service_point{"region":"hong_kong"}'
 
 
+@pytest.mark.xfail(reason="needs the booking track's draft (contract 5)", strict=False)
 def test_book_look_up_and_cancel_a_video_session(stack: Stack) -> None:
     user = uuid.uuid4().hex
     (ask_time,) = say(stack, "我想預約視像辦物業登記", user)
