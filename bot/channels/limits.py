@@ -32,3 +32,10 @@ async def allow(channel: str, sender_id: str, address: str | None, limits: Limit
         if address_count > limits.per_address:
             return False
     return True
+
+
+async def first_refusal(channel: str, sender_id: str, limits: Limits = Limits(),
+                        state: ChannelState | None = None) -> bool:
+    """True once per window for a refused sender: a flood gets one notice, not one per message."""
+    state = state or channel_state()
+    return await state.add(f"rate:{channel}:noticed:{sender_id}", "1", limits.window_seconds)
