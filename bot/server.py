@@ -19,11 +19,14 @@ from rasa.core.utils import AvailableEndpoints, number_of_sanic_workers
 from rasa.utils.common import configure_logging_and_warnings
 from sanic import Sanic
 
+from bot.channels.widget import add_widget_routes
+
 logger = logging.getLogger(__name__)
 
 
 def configure_public_app(app: Sanic) -> None:
     """Everything the public port serves besides Rasa's channels (and its API, when enabled)."""
+    add_widget_routes(app)
 
 
 def build_app(args: argparse.Namespace) -> tuple[Sanic, AvailableEndpoints]:

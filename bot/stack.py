@@ -31,6 +31,7 @@ from typing import Any
 import yaml
 
 from bot.booking.__main__ import database_url
+from bot.channels import sessions
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = REPO_ROOT / "models" / "current.tar.gz"
@@ -126,7 +127,8 @@ class Stack(AbstractContextManager["Stack"]):
         """The environment every server of this stack runs with."""
         return {**os.environ, **QUIET_ENV, "PYTHONPATH": str(REPO_ROOT),
                 "BOOKING_API_URL": self.booking_url, "BOOKING_API_TOKEN": self.booking_token,
-                "BOOKING_DATABASE_URL": self.booking_database or database_url()}
+                "BOOKING_DATABASE_URL": self.booking_database or database_url(),
+                sessions.SECRET_ENV: sessions.kept_secret(self.run_dir / "run" / "widget-secret")}
 
     @property
     def endpoints_path(self) -> Path:
@@ -250,7 +252,7 @@ def _ready_message(stack: Stack) -> str:
         "跨境通办助手 is running. Open it at:",
         f"  REST webhook   POST {stack.rasa_url}/webhooks/rest/webhook",
         '                 body: {"sender": "me", "message": "我喺香港，可唔可以辦江門嘅物業登記？"}',
-        f"  Web widget     Socket.IO at {stack.rasa_url}/socket.io",
+        f"  Web widget     {stack.rasa_url}/widget/demo  (Socket.IO at /socket.io)",
         f"  Rasa HTTP API  {stack.rasa_url} (localhost only)",
         f"  Actions + NLG  {stack.action_url}/webhook, {stack.action_url}/nlg",
         f"  Booking API    {stack.booking_url}/v1  bearer token: {stack.booking_token}",
