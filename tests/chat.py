@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import requests
@@ -25,32 +27,84 @@ def texts(messages: list[dict[str, Any]]) -> str:
     return "\n".join(m.get("text", "") for m in messages)
 
 
-async def socketio_chat(url: str, text: str) -> dict[str, Any]:
-    """What a browser widget does, at the protocol level (Engine.IO 4 / Socket.IO 5 over a
-    websocket): connect, ask for a session, send a message, wait for the bot's answer.
+class WidgetSocket:
+    """What the browser widget does, at the protocol level (Engine.IO 4 / Socket.IO 5 over a
+    websocket; contract 4 of the team brief): connect, get a signed session, send, read replies.
 
     python-socketio's own client needs a newer aiohttp than Rasa 3.6 allows, so this speaks the
-    documented packet format directly: "0" open, "40" connect, "42" event, "2"/"3" ping/pong.
+    documented packet format directly: "0" open, "40" connect, "42" event, "43" ack, "2"/"3"
+    ping/pong.
     """
-    session = uuid.uuid4().hex
-    async with websockets.connect(f"{url}/socket.io/?EIO=4&transport=websocket") as ws:
 
-        async def event() -> tuple[str, Any]:
-            while True:
-                packet = await asyncio.wait_for(ws.recv(), 60)
-                if packet == "2":
-                    await ws.send("3")
-                elif packet.startswith("42"):
-                    name, *args = json.loads(packet[2:])
-                    return name, args[0] if args else None
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.session: dict[str, str] = {}
+        self.acks: dict[int, Any] = {}
+        self._next_ack = 0
 
-        assert (await ws.recv()).startswith("0")
-        await ws.send("40")
-        assert (await ws.recv()).startswith("40")
-        await ws.send("42" + json.dumps(["session_request", {"session_id": session}]))
-        assert (await event())[0] == "session_confirm"
-        await ws.send("42" + json.dumps(["user_uttered", {"message": text,
-                                                           "session_id": session}]))
-        name, reply = await event()
-        assert name == "bot_uttered"
-        return reply
+    @classmethod
+    @asynccontextmanager
+    async def open(cls, url: str, token: str | None = None, origin: str | None = None
+                   ) -> AsyncIterator[WidgetSocket]:
+        """A connected socket; ``url`` is the server's http(s) address."""
+        address = url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket"
+        async with websockets.connect(address, origin=origin, max_size=None) as ws:
+            assert (await ws.recv()).startswith("0")
+            await ws.send("40" + (json.dumps({"token": token}) if token else ""))
+            assert (await ws.recv()).startswith("40")
+            yield cls(ws)
+
+    async def event(self, timeout: float = 60) -> tuple[str, Any]:
+        """The next event from the server: (name, data), or ("ack", id) once an ack (kept in
+        ``acks``) has come."""
+        while True:
+            packet = await asyncio.wait_for(self.ws.recv(), timeout)
+            if packet == "2":
+                await self.ws.send("3")
+            elif packet.startswith("42"):
+                name, *args = json.loads(packet[2:])
+                return name, args[0] if args else None
+            elif packet.startswith("43"):
+                ack_id, _, body = packet[2:].partition("[")
+                self.acks[int(ack_id)] = json.loads("[" + body)[0]
+                return "ack", int(ack_id)
+
+    async def emit(self, name: str, data: Any) -> int:
+        """Sends an event asking for an ack; returns the ack's id."""
+        self._next_ack += 1
+        await self.ws.send(f"42{self._next_ack}" + json.dumps([name, data]))
+        return self._next_ack
+
+    async def start_session(self, session_id: str | None = None) -> dict[str, str]:
+        await self.ws.send("42" + json.dumps(["session_request", {"session_id": session_id}]))
+        name, data = await self.event()
+        while name == "ack":
+            name, data = await self.event()
+        assert name == "session_confirm", name
+        self.session = data
+        return data
+
+    async def say(self, text: str, metadata: dict[str, str] | None = None,
+                  session_id: str | None = None, timeout: float = 60) -> tuple[list[Any], Any]:
+        """Sends a message; returns the bot messages of that turn and the turn's ack."""
+        ack = await self.emit("user_uttered", {
+            "message": text, "session_id": session_id or self.session["session_id"],
+            "metadata": metadata or {}})
+        replies: list[Any] = []
+        while ack not in self.acks:
+            try:
+                name, data = await self.event(timeout)
+            except asyncio.TimeoutError:
+                break
+            if name == "bot_uttered":
+                replies.append(data)
+        return replies, self.acks.get(ack)
+
+
+async def socketio_chat(url: str, text: str) -> dict[str, Any]:
+    """One message through the widget's channel; the bot's first answer."""
+    async with WidgetSocket.open(url) as socket:
+        await socket.start_session()
+        replies, ack = await socket.say(text)
+        assert ack == {"status": "done"}
+        return replies[0]
