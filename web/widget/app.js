@@ -200,9 +200,10 @@ class Widget {
       },
       showStored: (message) => {
         if (message.from === "bot") {
-          this.transcript.bot(message, false);
+          this.answered = this.transcript.bot(message, false);
         } else if (message.text !== GREETING) {
           this.transcript.user(this.ownLabel(message.text));
+          this.markStoredChoice(message.text);
         }
       },
       showLive: (message) => this.transcript.bot(message, true),
@@ -223,6 +224,16 @@ class Widget {
       status: (state) => this.status(state),
       historyFailed: () => this.transcript.notice(this.strings.history_failed),
     };
+  }
+
+  /* A stored answer that was a button of the message before it: that button shows as chosen. */
+  markStoredChoice(text) {
+    const buttons = this.answered ? Array.from(this.answered.querySelectorAll("button")) : [];
+    const chosen = buttons.find((button) => button.textContent === text);
+    if (chosen) {
+      this.transcript.markChosen(chosen);
+    }
+    this.answered = null;
   }
 
   ownLabel(text) {

@@ -3,7 +3,7 @@
  * to about 100 m (enough to rank service points). Refused, unavailable or not on https: the bot's
  * region buttons instead. */
 
-import { h } from "./util.js";
+import { empty, h } from "./util.js";
 
 const PRECISION = 3; // decimal places of a degree: about 100 m
 
@@ -23,7 +23,7 @@ export function offerLocation(panel, strings, returnFocus, { share, regions }) {
       returnFocus.focus();
     }
     panel.hidden = true;
-    panel.replaceChildren();
+    empty(panel);
   };
   const ask = () => {
     close();
@@ -32,7 +32,8 @@ export function offerLocation(panel, strings, returnFocus, { share, regions }) {
       () => regions(true),
       { enableHighAccuracy: false, timeout: 20000, maximumAge: 300000 });
   };
-  panel.replaceChildren(
+  empty(panel);
+  panel.append(
     h("p", {}, strings.location_consent),
     h("button", { type: "button", onclick: ask }, strings.share_location),
     h("button", { type: "button", onclick: () => { close(); regions(false); } }, strings.choose_region));

@@ -8,7 +8,7 @@
  *   user's message.
  * Texts are put in as text, never as HTML: line breaks are kept, http(s) URLs become links. */
 
-import { format, h, hidden } from "./util.js";
+import { empty, format, h, hidden } from "./util.js";
 
 const URL_PATTERN = /https?:\/\/[^\s<>"'\u3000-\u303f\uff08\uff09\uff0c\uff1b\uff01]+/g;
 const TRAILING_PUNCTUATION = /[.,;:!?)\]]+$/;
@@ -48,7 +48,7 @@ export class Transcript {
   }
 
   clear() {
-    this.log.replaceChildren();
+    empty(this.log);
   }
 
   user(text, pending) {
@@ -147,7 +147,7 @@ export class Transcript {
     if (controls.length) {
       controls.forEach((control) => control.setAttribute("tabindex", "0"));
       element.classList.add("kjtb-entered");
-      controls[0].focus();
+      (element.querySelector(".kjtb-choices button") || controls[0]).focus(); // answers first
     }
   }
 

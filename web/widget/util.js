@@ -51,6 +51,13 @@ export function h(tag, attributes, ...children) {
   return element;
 }
 
+/* Removes an element's children (replaceChildren is missing from older in-app browsers). */
+export function empty(element) {
+  while (element.firstChild) {
+    element.removeChild(element.firstChild);
+  }
+}
+
 /* Text for the visually hidden parts screen readers read. */
 export function hidden(text) {
   return h("span", { className: "kjtb-sr" }, text);

@@ -2,12 +2,13 @@
  * transcript, shortcuts, input and the link to the accessibility statement. Every text comes
  * from the server's strings (/widget/config.json) and changes with the language. */
 
-import { h, hidden } from "./util.js";
+import { h } from "./util.js";
 
+// each named in its own language (the visible short form is part of the name)
 export const LANGUAGES = [
-  { code: "zh-Hant", short: "繁", rest: "體中文" },
-  { code: "zh-Hans", short: "简", rest: "体中文" },
-  { code: "en", short: "EN", rest: "glish" },
+  { code: "zh-Hant", short: "繁", name: "繁體中文" },
+  { code: "zh-Hans", short: "简", name: "简体中文" },
+  { code: "en", short: "EN", name: "EN English" },
 ];
 
 export function buildView(server) {
@@ -16,7 +17,8 @@ export function buildView(server) {
   view.launcher = h("button", { type: "button", className: "kjtb-launcher", "aria-expanded": "false",
     "aria-controls": "kjtb-panel" }, text("launcher"));
   view.languages = LANGUAGES.map((language) => h("button", { type: "button", lang: language.code,
-    "data-lang": language.code, "aria-pressed": "false" }, language.short, hidden(language.rest)));
+    "data-lang": language.code, "aria-pressed": "false",
+    "aria-label": language.short === language.name ? null : language.name }, language.short));
   view.larger = h("button", { type: "button", className: "kjtb-larger", "aria-pressed": "false" },
     h("span", { "aria-hidden": "true" }, "A+ "), text("larger_text"));
   view.close = h("button", { type: "button", className: "kjtb-close" },
