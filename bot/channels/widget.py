@@ -44,6 +44,9 @@ PAGE_POLICY = ("default-src 'self'; img-src 'self' data:; connect-src 'self'; "
                "frame-ancestors 'self'; base-uri 'none'; form-action 'none'; object-src 'none'")
 COMMON_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
                   "Cache-Control": "no-cache"}
+# The widget's files are public and carry no credentials; a page of another site that embeds the
+# widget loads its ES modules in CORS mode.
+PUBLIC_FILE = {"Access-Control-Allow-Origin": "*"}
 # the newest messages a reload shows; older ones stay in the store (until retention deletes them)
 HISTORY_LIMIT = 200
 HISTORY_DEADLINE = 10.0
@@ -79,14 +82,14 @@ def _assets() -> dict[str, Path]:
 
 async def widget_asset(_: Request, name: str) -> response.HTTPResponse:
     path = _assets().get(name)
-    return _file(path) if path else _error(404, f"no widget file named {name!r}")
+    return _file(path, PUBLIC_FILE) if path else _error(404, f"no widget file named {name!r}")
 
 
 async def socket_io_client(_: Request) -> response.HTTPResponse:
     if not SOCKET_IO_CLIENT.exists():
         return _error(503, "socket.io-client is not installed here: run `make run`, which runs "
                            "`npm ci` from package-lock.json")
-    return _file(SOCKET_IO_CLIENT)
+    return _file(SOCKET_IO_CLIENT, PUBLIC_FILE)
 
 
 def _page_handler(page: str) -> Any:

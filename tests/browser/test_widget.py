@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import StackProcess
+from conftest import EMBEDDING_SITE, StackProcess
 from playwright.sync_api import Browser, expect
 from widget_page import PHONE, WidgetPage, new_context, traditional
 
@@ -227,3 +227,28 @@ def test_a_whole_booking_in_the_widget(widget: WidgetPage) -> None:
     expect(summary).to_contain_text("****4563")
     booked = widget.ask("好")
     expect(booked).to_contain_text("預約編號：JM-")
+
+
+def test_one_tag_embeds_the_widget_in_another_site(browser: Browser,
+                                                  stack_process: StackProcess) -> None:
+    assistant = stack_process.urls["Web widget"].rsplit("/widget/", 1)[0]
+    page_html = (f'<!DOCTYPE html><html lang="en"><title>A site</title><h1>A site</h1>'
+                 f'<script src="{assistant}/widget/widget.js" data-lang="en"></script></html>')
+    # deployed, both sites are public; here the stack is on loopback, which Chromium lets another
+    # origin reach only with the "local network access" permission
+    context = new_context(browser, locale="en-GB", permissions=["local-network-access"])
+    context.route(f"{EMBEDDING_SITE}/**", lambda route: route.fulfill(
+        body=page_html, content_type="text/html; charset=utf-8"))
+    widget = WidgetPage(context.new_page(), f"{EMBEDDING_SITE}/page")
+    problems: list[str] = []
+    widget.page.on("console", lambda message: problems.append(message.text))
+    widget.load()
+    launcher = widget.page.get_by_role("button", name="Ask us online")
+    try:
+        expect(launcher).to_be_visible(timeout=20_000)
+    except AssertionError as error:
+        raise AssertionError(f"the widget did not load: {problems}") from error
+    launcher.click()
+    widget.wait_for_reply()
+    expect(widget.ask("hello")).to_contain_text("Hello")
+    context.close()
