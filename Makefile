@@ -19,6 +19,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 INSTALLED := $(VENV)/.installed
+NODE_MODULES := node_modules/.installed
 GENERATED := data/generated/.stamp
 MODEL := models/current.tar.gz
 RESULTS := results
@@ -41,7 +42,12 @@ $(INSTALLED): requirements.lock scripts/bootstrap scripts/find-python310
 	scripts/bootstrap
 	touch $@
 
-install: $(INSTALLED)
+install: $(INSTALLED) $(NODE_MODULES)
+
+# the widget's JavaScript (socket.io-client, served from node_modules; axe-core for the tests)
+$(NODE_MODULES): package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
 
 # Debian packages the tests run against (PostgreSQL, Redis, nginx, Chromium, CJK fonts)
 system-packages:
@@ -60,7 +66,7 @@ $(MODEL): $(INSTALLED) $(TRAINING_INPUTS)
 
 train: $(MODEL)
 
-run: $(MODEL)
+run: $(MODEL) $(NODE_MODULES)
 	$(PY) -m bot.stack
 
 shell: $(MODEL)
@@ -87,7 +93,7 @@ test-nlu: $(MODEL)
 	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu --domain domain --out $(RESULTS)/nlu --no-plot
 	$(PY) scripts/check_nlu_report.py $(RESULTS)/nlu/intent_report.json --min-macro-f1 0.90
 
-smoke: $(MODEL)
+smoke: $(MODEL) $(NODE_MODULES)
 	$(PY) -m pytest -q -m stack
 
 # the browser tests: their own venv (Playwright), Debian's chromium, the real stack
@@ -95,7 +101,7 @@ BROWSER_VENV := .venv-browser/.installed
 $(BROWSER_VENV): tests/browser/requirements.lock scripts/browser-venv
 	scripts/browser-venv
 
-test-browser: $(MODEL) $(BROWSER_VENV) system-packages
+test-browser: $(MODEL) $(NODE_MODULES) $(BROWSER_VENV) system-packages
 	.venv-browser/bin/python -m pytest -q -c tests/browser/pytest.ini tests/browser
 
 bench: $(MODEL)

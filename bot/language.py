@@ -7,6 +7,7 @@ Kong variants; nobody maintains a third copy.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Mapping
 from functools import cache
@@ -76,9 +77,18 @@ def _is_acronym(word: str, text: str) -> bool:
 def reply_language(user_messages: Iterable[Mapping[str, Any]]) -> str:
     """The language to answer in, from the user's messages, newest first.
 
-    The newest message that tells the script decides. A Chinese message that could be either script
-    keeps the last Chinese script the user wrote; a widget may say its language in metadata ``lang``.
+    An explicit choice wins: the newest message's metadata ``lang`` (the widget's 繁/简/EN switch).
+    Otherwise the newest message that tells the script decides. A Chinese message that could be
+    either script keeps the last Chinese script the user wrote.
     """
+    user_messages = iter(user_messages)
+    newest = next(user_messages, None)
+    if newest is None:
+        return DEFAULT_LANGUAGE
+    chosen = _metadata_language(newest)
+    if chosen:
+        return chosen
+    user_messages = itertools.chain([newest], user_messages)
     undecided_chinese = False
     hinted: str | None = None
     for message in user_messages:

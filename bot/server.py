@@ -40,6 +40,7 @@ from sanic.request import Request
 
 from bot.access import API_TOKEN_ENV, require_token
 from bot.channels.origins import allowed_origins, origin_patterns
+from bot.channels.widget import add_widget_routes
 from bot.conversations.retention import purge_daily
 from bot.privacy import install_log_masking
 
@@ -53,6 +54,7 @@ CHANNEL_ROUTE = "/webhooks/"
 def configure_public_app(app: Sanic) -> None:
     """Everything the public port serves besides Rasa's channels (and its API, when enabled)."""
     app.add_route(health, "/health", methods=["GET"], name="health")
+    add_widget_routes(app)
 
 
 async def health(request: Request) -> response.HTTPResponse:

@@ -34,6 +34,7 @@ from sqlalchemy.engine import make_url
 
 from bot.access import ACTION_TOKEN_ENV, API_TOKEN_ENV
 from bot.booking.__main__ import database_url
+from bot.channels import sessions
 from bot.channels.origins import ENV as ORIGINS_ENV
 from bot.channels.origins import demo_origins
 
@@ -168,6 +169,7 @@ class Stack(AbstractContextManager["Stack"]):
                 "BOOKING_DATABASE_URL": self.booking_database or database_url(),
                 ACTION_TOKEN_ENV: self.action_token,
                 ORIGINS_ENV: os.environ.get(ORIGINS_ENV) or ",".join(demo_origins(self.rasa_port)),
+                sessions.SECRET_ENV: sessions.kept_secret(self.run_dir / "run" / "widget-secret"),
                 **self.environment}
 
     @property
@@ -311,7 +313,7 @@ def _ready_message(stack: Stack) -> str:
         "跨境通办助手 is running. Open it at:",
         f"  REST webhook   POST {stack.rasa_url}/webhooks/rest/webhook  (trusted integrations)",
         '                 body: {"sender": "me", "message": "我喺香港，可唔可以辦江門嘅物業登記？"}',
-        f"  Web widget     Socket.IO at {stack.rasa_url}/socket.io",
+        f"  Web widget     {stack.rasa_url}/widget/demo  (Socket.IO at /socket.io)",
         f"  Health         GET {stack.rasa_url}/health",
         f"Public: only port {stack.rasa_port} (the channels above, the widget, /health); "
         "it listens on loopback here: publish it through HTTPS.",

@@ -55,3 +55,11 @@ def test_pick_falls_back_to_chinese_without_english() -> None:
     assert pick({"zh": "材料", "en": "Materials"}, EN) == "Materials"
     assert pick({"zh": "材料"}, EN) == "材料"
     assert pick({"zh": "不动产", "en": "Property"}, HANT) == "不動產"
+
+
+def test_an_explicit_language_choice_wins_over_the_script_written() -> None:
+    assert reply_language([{"text": "我喺香港，點樣辦？", "metadata": {"lang": EN}}]) == EN
+    assert reply_language([{"text": "How do I register?", "metadata": {"lang": HANT}}]) == HANT
+    # only the newest message's choice counts; an older one does not override what is written now
+    assert reply_language([{"text": "我在香港怎么办理？"},
+                           {"text": "hello", "metadata": {"lang": EN}}]) == HANS

@@ -38,3 +38,10 @@ async def allow(channel: str, sender_id: str, address: str | None, limits: Limit
 def refusal_notice(language: str) -> str:
     """What a channel answers, in the user's script, to a message over the limit."""
     return Phrases(language)("security.rate_limited")
+
+
+async def first_refusal(channel: str, sender_id: str, limits: Limits = Limits(),
+                        state: ChannelState | None = None) -> bool:
+    """True once per window for a refused sender: a flood gets one notice, not one per message."""
+    state = state or channel_state()
+    return await state.add(f"rate:{channel}:noticed:{sender_id}", "1", limits.window_seconds)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 ENV = "ALLOWED_ORIGINS"
@@ -67,3 +68,20 @@ def origin_patterns(allowed: tuple[str, ...]) -> list[re.Pattern[str]]:
     """``allowed`` as exact-match patterns for sanic_cors, which would read a plain string with
     ``[`` or ``?`` in it (an IPv6 host) as a regular expression."""
     return [re.compile(re.escape(origin) + r"\Z", re.IGNORECASE) for origin in allowed]
+
+
+def own_origins(environ: Mapping[str, Any]) -> set[str]:
+    """The origin(s) a request was addressed to: the Host header, and the host a reverse proxy
+    says it forwarded (a browser page cannot set those headers for another site)."""
+    scheme = str(environ.get("wsgi.url_scheme", "http")).split(",")[0].strip()
+    hosts = {environ.get("HTTP_HOST"), environ.get("HTTP_X_FORWARDED_HOST")}
+    return {f"{scheme}://{host.split(',')[0].strip().lower()}" for host in hosts if host}
+
+
+def origin_allowed(origin: str | None, environ: Mapping[str, Any]) -> bool:
+    """The Socket.IO handshake check: true for a client that sends no Origin (not a browser page),
+    for the assistant's own origin (its demo page) and for ALLOWED_ORIGINS."""
+    if not origin:
+        return True
+    origin = origin.strip().rstrip("/").lower()
+    return origin in allowed_origins() or origin in own_origins(environ)

@@ -5,8 +5,9 @@
   instead of nothing. Rasa itself only logs such failures.
 - Bad requests to the REST webhook get a 400 with a reason, not a 500 or a shared conversation.
 
-credentials.yml registers ``bot.channels.reliable.RestInput`` and ``...SocketIOInput``; their
-names stay "rest" and "socketio", so URLs and `channel:` response variants do not change.
+credentials.yml registers ``bot.channels.reliable.RestInput`` (name "rest", so URLs and `channel:`
+response variants do not change); the widget's Socket.IO channel (bot.channels.socketio) uses
+``never_silent`` too.
 
 The REST webhook is the channel for trusted integrations (a partner's server, the tests): whoever
 calls it names the sender. Its conversations are therefore kept apart from the other channels'
@@ -21,7 +22,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels import rest, socketio
+from rasa.core.channels import rest
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -153,7 +154,3 @@ class RestInput(rest.RestInput):
 
         return blueprint
 
-
-class SocketIOInput(socketio.SocketIOInput):
-    def blueprint(self, on_new_message: Handler) -> Blueprint:
-        return super().blueprint(never_silent(on_new_message))

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import os
 import secrets
+from pathlib import Path
 
 SECRET_ENV = "WIDGET_SESSION_SECRET"
 
@@ -41,3 +42,19 @@ def verify(session_id: object, token: object) -> bool:
     if not isinstance(session_id, str) or not isinstance(token, str) or not session_id:
         return False
     return hmac.compare_digest(sign(session_id), token)
+
+
+def kept_secret(path: Path) -> str:
+    """WIDGET_SESSION_SECRET from the environment, else one made once and kept in ``path``
+    (readable by this user only), so that a restart keeps every widget session valid."""
+    if os.environ.get(SECRET_ENV):
+        return os.environ[SECRET_ENV]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass  # made by an earlier run
+    else:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as secret_file:
+            secret_file.write(secrets.token_urlsafe(32))
+    return path.read_text(encoding="utf-8").strip()

@@ -78,9 +78,13 @@ class StackProcess:
                 self.process.wait()
 
 
+# a site that embeds the widget (tests/browser/test_widget.py serves it through Playwright)
+EMBEDDING_SITE = "http://localhost:9"
+
+
 @pytest.fixture(scope="session")
 def stack_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProcess]:
-    stack = StackProcess(tmp_path_factory.mktemp("stack"))
+    stack = StackProcess(tmp_path_factory.mktemp("stack"), {"ALLOWED_ORIGINS": EMBEDDING_SITE})
     stack.start()
     try:
         yield stack

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from bot.access import API_TOKEN_ENV
 from bot.local_servers import free_port
 from bot.stack import Stack
-from tests.chat import say, socketio_connection
+from tests.chat import WidgetSocket, say
 from tests.chat import texts as texts_of
 
 # One applicant, as they type their details: the tests look for every form of these afterwards.
@@ -115,12 +115,11 @@ def rest_booking_chat(stack: Stack, sender: str) -> list[str]:
 
 async def socketio_booking_chat(stack: Stack) -> list[str]:
     """The same chat through Socket.IO, as the widget has it."""
-    async with socketio_connection(stack.rasa_url.replace("http://", "ws://")) as client:
+    async with WidgetSocket.open(stack.rasa_url) as client:
         await client.start_session()
-        await client.send("我想預約視像辦物業登記", {"lang": "zh-Hant"})
-        replies = await client.replies()
+        replies, _ = await client.say("我想預約視像辦物業登記", {"lang": "zh-Hant"})
         texts = [texts_of(replies)]
         for answer in (_first_time(replies), *BOOKING_ANSWERS):
-            await client.send(answer, {"lang": "zh-Hant"})
-            texts.append(texts_of(await client.replies()))
+            replies, _ = await client.say(answer, {"lang": "zh-Hant"})
+            texts.append(texts_of(replies))
         return texts

@@ -24,7 +24,7 @@ import requests
 import websockets
 
 from bot.stack import Stack
-from tests.chat import SocketIOClient, socketio_chat, socketio_connection
+from tests.chat import WidgetSocket, socketio_chat
 
 pytestmark = pytest.mark.stack
 
@@ -135,8 +135,8 @@ async def _socketio_run(url: str, deadline: float) -> Counter[str]:
     outcomes: Counter[str] = Counter()
     sent = 0
     while sent < SOCKETIO_MESSAGES and time.monotonic() < deadline:
-        async with socketio_connection(url) as client:
-            session = await client.start_session()
+        async with WidgetSocket.open(url) as client:
+            session = (await client.start_session())["session_id"]
             for kind, frame in _socketio_frames():
                 await _send_frame(client, kind, frame, session)
                 sent += 1
@@ -148,14 +148,14 @@ async def _socketio_run(url: str, deadline: float) -> Counter[str]:
     return outcomes
 
 
-async def _send_frame(client: SocketIOClient, kind: str, frame: Any, session: str) -> None:
+async def _send_frame(client: WidgetSocket, kind: str, frame: Any, session: str) -> None:
     if kind == "event":
         await client.emit("user_uttered", {"session_id": session, "metadata": {}, **frame})
     else:
         await client.ws.send(frame)
 
 
-async def _closed(client: SocketIOClient) -> int:
+async def _closed(client: WidgetSocket) -> int:
     try:
         while True:
             await asyncio.wait_for(client.ws.recv(), 60)
@@ -182,7 +182,7 @@ def test_ten_thousand_hostile_messages(secure_stack: Stack,
     async def run() -> tuple[Counter[str], Counter[str], Counter[str]]:
         rest, socketio = await asyncio.gather(
             _rest_run(f"{stack.rasa_url}/webhooks/rest/webhook", deadline),
-            _socketio_run(stack.rasa_url.replace("http://", "ws://"), deadline))
+            _socketio_run(stack.rasa_url, deadline))
         return (*rest, socketio)
 
     statuses, failures, socketio = asyncio.run(run())
@@ -202,6 +202,5 @@ def test_ten_thousand_hostile_messages(secure_stack: Stack,
     answer = requests.post(f"{stack.rasa_url}/webhooks/rest/webhook", timeout=60,
                            json={"sender": "after-the-storm", "message": "你好"})
     assert answer.status_code == 200 and answer.json()[0]["text"].startswith("你好")
-    reply = asyncio.run(socketio_chat(stack.rasa_url.replace("http://", "ws://"),
-                                      "where can I find a service point"))
+    reply = asyncio.run(socketio_chat(stack.rasa_url, "where can I find a service point"))
     assert reply["text"] == "Where would you like to find a service point?"

@@ -15,7 +15,7 @@ import requests
 import websockets
 
 from bot.stack import Stack
-from tests.chat import socketio_connection
+from tests.chat import WidgetSocket
 
 pytestmark = pytest.mark.stack
 
@@ -95,7 +95,7 @@ def test_big_bodies_are_refused_before_they_are_read(stack: Stack, secure_stack:
 
 def test_websocket_messages_are_capped(stack: Stack) -> None:
     async def oversized() -> int | None:
-        async with socketio_connection(stack.rasa_url.replace("http://", "ws://")) as client:
+        async with WidgetSocket.open(stack.rasa_url) as client:
             await client.start_session()
             await client.send("辦" * 40_000)  # 120 kB of UTF-8
             try:

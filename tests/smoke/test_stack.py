@@ -61,8 +61,7 @@ def test_bad_requests_get_a_reason(stack: Stack) -> None:
 
 
 def test_socketio_widget_round_trip(stack: Stack) -> None:
-    url = stack.rasa_url.replace("http://", "ws://")
-    reply = asyncio.run(socketio_chat(url, "where can I find a service point"))
+    reply = asyncio.run(socketio_chat(stack.rasa_url, "where can I find a service point"))
     assert reply["text"] == "Where would you like to find a service point?"
     assert reply["quick_replies"][0]["payload"] == '/find_service_point{"region":"hong_kong"}'
 
