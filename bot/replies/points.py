@@ -11,7 +11,14 @@ from __future__ import annotations
 from bot.catalog.geo import Position, Ranked, rank
 from bot.catalog.model import JIANGMEN, Catalog, Provenance, Region, Service, ServicePoint
 from bot.replies import Phrases, Reply, payload
-from bot.replies.provenance import any_inferred, figure_words, hotline, inferred_footer, mark
+from bot.replies.provenance import (
+    any_inferred,
+    figure_words,
+    hotline,
+    inferred_footer,
+    mark,
+    marked,
+)
 from bot.replies.services import place_line
 
 # Offered as buttons when the user has not said where they are.
@@ -124,10 +131,8 @@ def point_lines(catalog: Catalog, point: ServicePoint, phrases: Phrases,
     aside = phrases.word("point_aside", parts=phrases.join(parts)) if parts else ""
     lines = [phrases("point_name", name=phrases.text(point.name), aside=aside)]
     if point.address:
-        fact = point.facts["address"]
-        marks.append(fact)
-        lines.append(phrases("point_address", value=phrases.text(point.address),
-                             mark=mark(catalog, fact, phrases)))
+        lines.append(marked(catalog, phrases, marks, "point_address", point.facts["address"],
+                            value=phrases.text(point.address)))
     else:
         lines.append(phrases("point_location_unknown"))
     if point.hours is None and point.phone is None:
@@ -143,21 +148,18 @@ def point_lines(catalog: Catalog, point: ServicePoint, phrases: Phrases,
 def _handles_line(catalog: Catalog, point: ServicePoint, phrases: Phrases,
                   service: Service | None, marks: list[Provenance | None]) -> str:
     if service is not None:
-        fact = point.handling_provenance(service)
-        marks.append(fact)
         section = point.section_for(service)
         name = phrases.text(section.name) if section else phrases.text(service.name)
-        return phrases("point_handles_service", name=name, mark=mark(catalog, fact, phrases))
+        return marked(catalog, phrases, marks, "point_handles_service",
+                      point.handling_provenance(service), name=name)
     if point.sections:
         return phrases("point_handles_sections",
                        sections=phrases.join([phrases.text(s.name) for s in point.sections]))
-    fact = point.facts["handles"]
-    marks.append(fact)
     if point.handles == "cross_border_zone":
-        return phrases("point_handles_zone", mark=mark(catalog, fact, phrases))
+        return marked(catalog, phrases, marks, "point_handles_zone", point.facts["handles"])
     names = [phrases.text(catalog.services[sid].name) for sid in point.handles]
-    return phrases("point_handles_list", services=phrases.join(names),
-                   mark=mark(catalog, fact, phrases))
+    return marked(catalog, phrases, marks, "point_handles_list", point.facts["handles"],
+                  services=phrases.join(names))
 
 
 def distance_words(km: float, phrases: Phrases) -> str:

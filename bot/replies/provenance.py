@@ -86,3 +86,11 @@ def hotline(catalog: Catalog, phrases: Phrases) -> str:
                  and line.from_hk_macau_provenance.level == "official")
     key = "hotline_confirmed" if confirmed else "hotline_unconfirmed"
     return phrases.word(key, from_abroad=line.from_hk_macau or line.number)
+
+
+def marked(catalog: Catalog, phrases: Phrases, marks: list[Provenance | None], key: str,
+           fact: Provenance | None, **values: object) -> str:
+    """The phrase ``key`` with the qualifier of ``fact``; the fact joins ``marks`` so the answer
+    can add the footer for inferences once."""
+    marks.append(fact)
+    return phrases(key, mark=mark(catalog, fact, phrases), **values)

@@ -28,6 +28,7 @@ from bot.replies.provenance import (
     hotline,
     inferred_footer,
     mark,
+    marked,
     service_sources,
 )
 
@@ -47,23 +48,21 @@ def eligibility(catalog: Catalog, service: Service, phrases: Phrases,
     marks: list[Provenance | None] = []
     lines = [phrases("service_heading", name=phrases.text(service.name))]
     if service.handled_elsewhere:
-        fact = service.facts["handled_elsewhere"]
-        marks.append(fact)
-        lines.append(phrases("handled_elsewhere", text=phrases.text(service.handled_elsewhere),
-                             mark=mark(catalog, fact, phrases)))
+        lines.append(marked(catalog, phrases, marks, "handled_elsewhere",
+                            service.facts["handled_elsewhere"],
+                            text=phrases.text(service.handled_elsewhere)))
     else:
-        marks.append(service.facts["department"])
-        lines.append(phrases("department", department=phrases.text(service.department),
-                             mark=mark(catalog, service.facts["department"], phrases)))
+        lines.append(marked(catalog, phrases, marks, "department", service.facts["department"],
+                            department=phrases.text(service.department)))
         lines += _ways(catalog, service, phrases, area, marks)
         lines.append(place_line(catalog, service, phrases, marks))
         if area in (HONG_KONG, MACAU) and service.channels.get(CROSS_BORDER_ZONE):
             lines.append(phrases("in_region", region=phrases.text(catalog.regions[area].name)))
     materials = service.materials_for(area)
     if materials:
-        marks.append(service.facts["materials"])
-        lines.append(phrases("materials_brief", materials=brief_materials(materials, phrases),
-                             mark=mark(catalog, service.facts["materials"], phrases)))
+        lines.append(marked(catalog, phrases, marks, "materials_brief",
+                            service.facts["materials"],
+                            materials=brief_materials(materials, phrases)))
     first_source, citations = service_sources(catalog, service, phrases)
     lines.append(first_source)
     if any(p is not None and p.level == "inferred" for p in marks):
@@ -83,10 +82,9 @@ def _ways(catalog: Catalog, service: Service, phrases: Phrases, area: str | None
 
     lines = []
     if service.in_person_required:
-        fact = service.facts["in_person"]
-        marks.append(fact)
-        lines.append(phrases("in_person_required", reason=phrases.text(service.in_person_reason),
-                             mark=mark(catalog, fact, phrases)))
+        lines.append(marked(catalog, phrases, marks, "in_person_required",
+                            service.facts["in_person"],
+                            reason=phrases.text(service.in_person_reason)))
     remote = [("channel_yes", channel_name(c), service.facts[f"channels.{c}"])
               for c in service.remote_channels()]
     remote += [("point_yes", phrases.text(p.name), p.handling_provenance(service))
@@ -101,11 +99,8 @@ def _ways(catalog: Catalog, service: Service, phrases: Phrases, area: str | None
             lines.append(phrases("remote_unknown"))
     lines += [phrases(key, channel=name, point=name, mark=mark(catalog, fact, phrases))
               for key, name, fact in remote]
-    for channel in service.channels_with(False):
-        fact = service.facts[f"channels.{channel}"]
-        marks.append(fact)
-        lines.append(phrases("channel_no", channel=channel_name(channel),
-                             mark=mark(catalog, fact, phrases)))
+    lines += [marked(catalog, phrases, marks, "channel_no", service.facts[f"channels.{channel}"],
+                     channel=channel_name(channel)) for channel in service.channels_with(False)]
     unknown = [channel_name(c) for c in service.channels_with(None)]
     if unknown:
         lines.append(phrases("channels_unknown", channels=phrases.join(unknown)))
@@ -131,15 +126,12 @@ def place_line(catalog: Catalog, service: Service, phrases: Phrases,
     for point in catalog.points.values():
         section = point.section_for(service)
         if section:
-            marks.append(section.provenance)
             place = phrases.word("office_section", point=phrases.text(point.name),
                                  section=phrases.text(section.name))
-            return phrases("office", place=place, mark=mark(catalog, section.provenance, phrases))
+            return marked(catalog, phrases, marks, "office", section.provenance, place=place)
     if service.office:
-        fact = service.facts["office"]
-        marks.append(fact)
-        return phrases("office", place=phrases.text(service.office),
-                       mark=mark(catalog, fact, phrases))
+        return marked(catalog, phrases, marks, "office", service.facts["office"],
+                      place=phrases.text(service.office))
     return phrases("office_unknown")
 
 
