@@ -130,6 +130,14 @@ class Service:
     def materials_for(self, area: str | None) -> list[Mapping[str, str]]:
         return [m for m in self.materials if area is None or m.get("for") in (None, area)]
 
+    def materials_provenance(self, area: str | None) -> Provenance | None:
+        """How sure the materials a reader in ``area`` sees are: the weakest of the list's level
+        and the levels of items that carry their own."""
+        if "materials" not in self.facts:
+            return None
+        own = [provenance_of(m) for m in self.materials_for(area) if "level" in m]
+        return weakest([self.facts["materials"], *own])
+
     def notes_for(self, area: str | None) -> list[Note]:
         return [note for note in self.notes if note.shown_to(area)]
 
@@ -203,12 +211,13 @@ class ServicePoint:
         return service.id in self.handles
 
     def handling_provenance(self, service: Service) -> Provenance:
-        """How sure we are that this point does the service."""
+        """How sure we are that this point does the service (for a zone, the weaker of the zone
+        doing cross-border items and the item being one)."""
         section = self.section_for(service)
         if section:
             return section.provenance
         if self.handles == CROSS_BORDER_ZONE:
-            return service.facts[f"channels.{CROSS_BORDER_ZONE}"]
+            return weakest([self.facts["handles"], service.facts[f"channels.{CROSS_BORDER_ZONE}"]])
         return self.facts["handles"]
 
 
@@ -310,7 +319,8 @@ class Catalog:
     def all_facts(self) -> list[Provenance]:
         facts: list[Provenance] = []
         for service in self.services.values():
-            facts += [*service.facts.values(), *(n.provenance for n in service.notes)]
+            facts += [*service.facts.values(), *(n.provenance for n in service.notes),
+                      *(provenance_of(m) for m in service.materials if "level" in m)]
         for point in self.points.values():
             facts += [*point.facts.values(), *(n.provenance for n in point.notes),
                       *(s.provenance for s in point.sections)]
@@ -322,6 +332,10 @@ class Catalog:
         facts += [s.provenance for s in self.systems.values()]
         facts += [f.provenance for f in self.figures.values()]
         return facts
+
+
+def weakest(provenances: Iterable[Provenance]) -> Provenance:
+    return max(provenances, key=lambda p: LEVELS.index(p.level))
 
 
 def _words(raw: Mapping[str, Any], key: str) -> tuple[str, ...]:

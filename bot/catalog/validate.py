@@ -273,6 +273,9 @@ def cited_facts(services_doc: Mapping[str, Any], points_doc: Mapping[str, Any],
             yield fact(services_file, entry, name, sid, raw)
         for index, note in enumerate(service["notes"]):
             yield fact(services_file, entry, f"notes[{index + 1}]", sid, note)
+        for index, item in enumerate((service["materials"] or {}).get("items", ())):
+            if "level" in item:
+                yield fact(services_file, entry, f"materials.items[{index + 1}]", sid, item)
     for figure in services_doc["figures"]:
         yield fact(services_file, f"figures '{figure['id']}'", "-", None, figure)
     for point in points_doc["points"]:

@@ -233,9 +233,6 @@ class Phrases:
     def join(self, items: list[str]) -> str:
         return self.word("list_separator").join(items)
 
-    def level(self, level: str) -> str:
-        return self.text(_messages()["levels"][level])
-
     def button(self, key: str, intent_payload: str, **values: Any) -> dict[str, str]:
         return {"title": self._render(phrase_data(f"buttons.{key}"), values),
                 "payload": intent_payload}

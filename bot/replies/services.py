@@ -61,7 +61,7 @@ def eligibility(catalog: Catalog, service: Service, phrases: Phrases,
     materials = service.materials_for(area)
     if materials:
         lines.append(marked(catalog, phrases, marks, "materials_brief",
-                            service.facts["materials"],
+                            service.materials_provenance(area),
                             materials=brief_materials(materials, phrases)))
     first_source, citations = service_sources(catalog, service, phrases)
     lines.append(first_source)
@@ -170,7 +170,7 @@ def materials(catalog: Catalog, service: Service, phrases: Phrases,
         lines.append(phrases("materials_none", name=name,
                              text=phrases.text(service.handled_elsewhere)))
     else:
-        fact = service.facts["materials"]
+        fact = service.materials_provenance(area)
         lines.append(phrases("materials_heading", name=name, mark=mark(catalog, fact, phrases)))
         for number, item in enumerate(items, start=1):
             text = phrases.text(item)
@@ -180,7 +180,7 @@ def materials(catalog: Catalog, service: Service, phrases: Phrases,
             lines.append(phrases.localised({"zh": f"{number}. {text}", "en": f"{number}. {text}"}))
         if service.in_person_required:
             lines.append(phrases("materials_in_person"))
-        if fact.level == "inferred":
+        if fact and fact.level == "inferred":
             lines.append(inferred_footer(phrases))
     first_source, citations = service_sources(catalog, service, phrases)
     lines.append(first_source)

@@ -33,6 +33,15 @@ def test_reported_inferred_and_official_facts_are_worded_by_level(catalog: Catal
     assert "须本人到场办理（推断）" in permit  # the audit's overclaim, now worded as what it is
 
 
+def test_materials_for_macau_say_when_only_hong_kong_is_sourced(catalog: Catalog) -> None:
+    marriage = catalog.services["marriage_registration"]
+    hong_kong = service_replies.materials(catalog, marriage, ZH, catalog.regions["hong_kong"])
+    macau = service_replies.materials(catalog, marriage, ZH, catalog.regions["macau"])
+    assert hong_kong.text.startswith("办理“结婚登记（内地居民与港澳居民）”一般需要（据网络文章，非官方资料）")
+    assert "香港居民身份证" in hong_kong.text and "澳门居民身份证" not in hong_kong.text
+    assert macau.text.startswith("办理“结婚登记（内地居民与港澳居民）”一般需要（推断）")
+
+
 def test_the_best_source_that_names_the_item_comes_first(catalog: Catalog) -> None:
     permit = service_replies.eligibility(catalog, catalog.services["residence_permit"], ZH)
     assert "来源：《港澳台居民居住证申领发放办法》（2018年）" in permit.text
