@@ -29,5 +29,4 @@ def test_a_shared_location_near_the_hall(stack: Stack) -> None:
     text = messages[0]["text"]
     assert text.startswith("離你最近的服務點（直線距離）：\n1. 江門市人民政府行政服務中心：約")
     (no_position,) = say(stack, "/share_location")
-    assert [b["payload"] for b in no_position["buttons"]][0] == (
-        '/find_service_point{"region":"hong_kong"}')
+    assert no_position["buttons"][0]["payload"] == '/find_service_point{"region":"hong_kong"}'
