@@ -9,11 +9,21 @@ and a human route. Human help only names places with staff, never a self-service
 from __future__ import annotations
 
 from bot.catalog.geo import Position, Ranked, rank
-from bot.catalog.model import JIANGMEN, Catalog, Provenance, Region, Service, ServicePoint
+from bot.catalog.model import (
+    HONG_KONG,
+    JIANGMEN,
+    MACAU,
+    Catalog,
+    Provenance,
+    Region,
+    Service,
+    ServicePoint,
+)
 from bot.replies import Phrases, Reply, payload
 from bot.replies.provenance import (
     any_inferred,
     figure_words,
+    figures_sentence,
     hotline,
     inferred_footer,
     mark,
@@ -57,7 +67,9 @@ def service_points(catalog: Catalog, phrases: Phrases, service: Service | None,
         heading = phrases("points_near" if region.within else "points_heading",
                           region=phrases.text(region.name))
         ranked = rank(area_points, origin, first_regions)
-        return _listing(catalog, phrases, [heading], ranked, None, region)
+        scope = [figures_sentence(catalog.figures_about("points"), phrases)] if (
+            area in (HONG_KONG, MACAU)) else []
+        return _listing(catalog, phrases, [heading], ranked, None, region, scope=scope)
     handling = [p for p in catalog.points_handling(service)
                 if area is None or catalog.regions[p.region].area == area]
     name = phrases.text(service.name)
@@ -87,7 +99,7 @@ def single_point(catalog: Catalog, point: ServicePoint, phrases: Phrases,
 
 def _listing(catalog: Catalog, phrases: Phrases, lines: list[str], ranked: list[Ranked],
              service: Service | None, region: Region | None,
-             others: list[Ranked] | None = None) -> Reply:
+             others: list[Ranked] | None = None, scope: list[str] | None = None) -> Reply:
     """The first few points on the first screen, the rest (and other points) behind "more"."""
     marks: list[Provenance | None] = []
     first = [*lines]
@@ -101,7 +113,7 @@ def _listing(catalog: Catalog, phrases: Phrases, lines: list[str], ranked: list[
         for item in others:
             later += point_lines(catalog, item.point, phrases, None, item.km, marks)
     shown = [item.point for item in [*ranked, *(others or [])]]
-    footer = _footer(catalog, phrases, shown, marks)
+    footer = [*_footer(catalog, phrases, shown, marks), *(scope or [])]
     if later:
         later += footer
     else:

@@ -52,6 +52,8 @@ def test_a_district_gets_its_nearest_points(catalog: Catalog) -> None:
     assert message["text"].startswith("離元朗區較近的服務點：\n📍 ")
     assert "約" in message["text"].split("\n")[1]  # a distance, from the district's centre
     assert message["buttons"][0]["payload"].startswith("/show_more")  # the rest behind "more"
+    later = "".join(page["text"] for page in message[MORE_METADATA]["pages"])
+    assert "江門在港澳共設服務點6個" in later and "（2023年）" in later  # the official count too
 
 
 def test_own_district_first_even_without_a_location(catalog: Catalog) -> None:
