@@ -64,8 +64,8 @@ def _region(catalog: Catalog, turn: Turn, *, use_slot: bool = True) -> Region | 
     Hong Kong and Macau win over the city when both are named ("我喺香港…辦江門嘅…").
     """
     named = find_ids(catalog, "regions", turn.text)
-    named.sort(key=lambda rid: catalog.regions[rid].kind != "hk_macau")
-    candidates = [_value(turn.entities.get("region")), *named]
+    most_specific = catalog.most_specific_region(named)
+    candidates = [most_specific, _value(turn.entities.get("region")), *named]
     if use_slot:
         candidates.append(_value(turn.slots.get("region")))
     for candidate in candidates:
@@ -184,8 +184,9 @@ def answer_eligibility(catalog: Catalog, turn: Turn) -> Outcome:
 
 
 def answer_materials(catalog: Catalog, turn: Turn) -> Outcome:
+    region = _region(catalog, turn)
     return _answer_service(catalog, turn, "ask_materials", lambda service: (
-        service_replies.materials(catalog, service, _phrases(turn))))
+        service_replies.materials(catalog, service, _phrases(turn), region)))
 
 
 def _category(catalog: Catalog, turn: Turn) -> str | None:
@@ -212,24 +213,26 @@ def list_services(catalog: Catalog, turn: Turn) -> Outcome:
 
 
 def find_service_point(catalog: Catalog, turn: Turn) -> Outcome:
+    """Points for the service asked about (or the last one), near the place named (or known)."""
     phrases = _phrases(turn)
     points = find_ids(catalog, "points", turn.text)
-    if points:
-        return Outcome(point_replies.single_point(catalog, catalog.points[points[0]], phrases))
-    explicit_region = _region(catalog, turn, use_slot=False)
-    if explicit_region:
-        return Outcome(point_replies.points_in_region(catalog, explicit_region, phrases),
-                       slots={PENDING: None})
-    service = _service_question(catalog, turn, follow_up=False).service
-    if service:
-        return Outcome(point_replies.points_for_service(catalog, service, phrases),
-                       slots={PENDING: None})
     region = _region(catalog, turn)
-    if region:
-        return Outcome(point_replies.points_in_region(catalog, region, phrases),
+    if points:
+        return Outcome(point_replies.single_point(catalog, catalog.points[points[0]], phrases,
+                                                  region))
+    service = _service_question(catalog, turn, follow_up=False).service or _current_service(
+        catalog, turn)
+    if service or region:
+        return Outcome(point_replies.service_points(catalog, phrases, service, region),
                        slots={PENDING: None})
     return Outcome(point_replies.ask_region(catalog, phrases),
                    slots={PENDING: "find_service_point"})
+
+
+def _current_service(catalog: Catalog, turn: Turn) -> Service | None:
+    """The service the conversation is about (asked earlier), if any."""
+    service_id = resolve(catalog, "services", _value(turn.slots.get("service")))
+    return catalog.services[service_id] if service_id else None
 
 
 def human_handoff(catalog: Catalog, turn: Turn) -> Outcome:

@@ -240,9 +240,9 @@ def _validate_name(_: Catalog, __: BookingClient, turn: FormTurn, value: Any) ->
         return Step({"applicant_name": None}, [Reply(turn.phrases("booking.name_invalid"))])
 
 
-def _validate_phone(_: Catalog, __: BookingClient, turn: FormTurn, value: Any) -> Step:
-    region = turn.slots.get("region")
-    default = {"hong_kong": HONG_KONG, "macau": MACAU}.get(region or "")
+def _validate_phone(catalog: Catalog, __: BookingClient, turn: FormTurn, value: Any) -> Step:
+    region = catalog.regions.get(turn.slots.get("region") or "")  # a district counts as its area
+    default = {"hong_kong": HONG_KONG, "macau": MACAU}.get(region.area if region else "")
     try:
         return Step({"contact_phone": parse_phone(str(value), default).e164})
     except InvalidValue as invalid:

@@ -1,4 +1,4 @@
-"""The knowledge base: service catalog, service points and other systems (docs/catalog.md)."""
+"""The knowledge base: service catalog, service points, other systems, sources (docs/catalog.md)."""
 
 from __future__ import annotations
 
@@ -12,25 +12,40 @@ KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
 SERVICES_FILE = "services.yml"
 POINTS_FILE = "service_points.yml"
 SYSTEMS_FILE = "systems.yml"
+SOURCES_FILE = "sources.yml"
+# key -> (file name, its definition in schema.yml)
+FILES = {"services": (SERVICES_FILE, "services_file"),
+         "points": (POINTS_FILE, "service_points_file"),
+         "systems": (SYSTEMS_FILE, "systems_file"),
+         "sources": (SOURCES_FILE, "sources_file")}
 
-__all__ = ["KNOWLEDGE_DIR", "Catalog", "CatalogInvalid", "Problem", "default_catalog",
-           "load_catalog"]
+__all__ = ["FILES", "KNOWLEDGE_DIR", "Catalog", "CatalogInvalid", "Problem", "default_catalog",
+           "load_catalog", "load_documents", "problems_of"]
+
+
+def load_documents(directory: Path = KNOWLEDGE_DIR) -> dict[str, object]:
+    """The knowledge files as parsed YAML, by key ("services", "points", ...)."""
+    return {key: read_yaml(directory / name) for key, (name, _) in FILES.items()}
+
+
+def problems_of(documents: dict[str, object]) -> list[Problem]:
+    """Every problem of the documents: the schema first, then the rules between entries."""
+    problems = [problem for key, document in documents.items()
+                for problem in schema_problems(FILES[key][0], document, FILES[key][1])]
+    if problems:
+        return problems
+    return rule_problems(documents["services"], documents["points"], documents["systems"],
+                         documents["sources"], {key: name for key, (name, _) in FILES.items()})
 
 
 def load_catalog(directory: Path = KNOWLEDGE_DIR) -> Catalog:
-    """Reads and validates the three knowledge files; raises CatalogInvalid listing all problems."""
-    files = {"services": SERVICES_FILE, "points": POINTS_FILE, "systems": SYSTEMS_FILE}
-    definitions = {"services": "services_file", "points": "service_points_file",
-                   "systems": "systems_file"}
-    documents = {key: read_yaml(directory / name) for key, name in files.items()}
-    problems = [problem for key, document in documents.items()
-                for problem in schema_problems(files[key], document, definitions[key])]
-    if not problems:
-        problems = rule_problems(documents["services"], documents["points"],
-                                 documents["systems"], files)
+    """Reads and validates the knowledge files; raises CatalogInvalid listing all problems."""
+    documents = load_documents(directory)
+    problems = problems_of(documents)
     if problems:
         raise CatalogInvalid(problems)
-    return build_catalog(documents["services"], documents["points"], documents["systems"])
+    return build_catalog(documents["services"], documents["points"], documents["systems"],
+                         documents["sources"])
 
 
 @cache

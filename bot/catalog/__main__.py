@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from pathlib import Path
 
-from bot.catalog import CatalogInvalid, load_catalog
+from bot.catalog import Catalog, CatalogInvalid, load_catalog
 from bot.catalog.generate import DEFAULT_OUT, write_generated
 from bot.catalog.importer import import_csv
+from bot.catalog.model import LEVELS, SOURCE_KINDS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,13 +39,28 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def summary(catalog: Catalog) -> list[str]:
+    """What `validate` prints: sizes, and how many facts stand at each provenance level."""
+    levels = catalog.level_counts()
+    kinds = Counter(source.kind for source in catalog.sources.values())
+    no_item_source = sum(not s.sources for s in catalog.services.values())
+    located = sum(p.location is not None for p in catalog.points.values())
+    return [
+        f"ok: {len(catalog.services)} services in {len(catalog.categories)} categories, "
+        f"{len(catalog.points)} service points ({located} with a location), "
+        f"{len(catalog.sources)} sources ("
+        + ", ".join(f"{kinds[kind]} {kind}" for kind in SOURCE_KINDS) + ")",
+        "facts by provenance level: " + ", ".join(f"{level} {levels[level]}" for level in LEVELS),
+        f"services without an item-level source: {no_item_source}; "
+        f"done without crossing the border per a source: "
+        f"{sum(catalog.done_remotely(s) for s in catalog.services.values())}",
+    ]
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.command == "validate":
-        catalog = load_catalog()
-        verified = sum(s.verified for s in catalog.services.values())
-        print(f"ok: {len(catalog.services)} services ({verified} verified) in "
-              f"{len(catalog.categories)} categories, {len(catalog.points)} service points "
-              f"({sum(p.verified for p in catalog.points.values())} verified)")
+        for line in summary(load_catalog()):
+            print(line)
     elif args.command == "build":
         for path in write_generated(load_catalog(), args.out):
             print(f"wrote {path}")

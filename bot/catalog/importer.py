@@ -1,40 +1,41 @@
 """Importing the bureau's official item list (CSV) into services.yml.
 
 All or nothing: every row is checked first, the merged catalog is validated as a whole, and only
-then is services.yml replaced, atomically, keeping its comments and layout. A bad row is reported
-with its line number. The columns are documented in docs/catalog.md.
+then are services.yml and sources.yml replaced, atomically, keeping their comments and layout. A
+bad row is reported with its line number. The columns are documented in docs/catalog.md.
+
+The list is an official source: every fact a row states becomes `level: official` citing the
+row's `source` (an official entry of sources.yml), and that source records that it names the
+item. A cell left empty states nothing, so it never overwrites what the catalog already knows.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from bot.catalog import KNOWLEDGE_DIR, POINTS_FILE, SERVICES_FILE, SYSTEMS_FILE
+from bot.catalog import FILES, KNOWLEDGE_DIR, load_documents, problems_of
 from bot.catalog.validate import (
     CatalogInvalid,
     Problem,
+    parse_yaml,
     read_yaml,
-    rule_problems,
     schema_errors,
-    schema_problems,
     short_message,
 )
 from bot.fileio import write_atomically
 
 REQUIRED_COLUMNS = ("id", "name_zh", "name_en", "category", "department_zh", "department_en",
                     "level", "source")
-CHANNEL_COLUMNS = ("cross_border_zone", "video", "yueshengshi", "yueshangtong", "gdzwfw", "etax")
-OPTIONAL_COLUMNS = (*CHANNEL_COLUMNS, "in_person_required", "in_person_reason_zh",
-                    "in_person_reason_en", "materials_zh", "materials_en", "aliases", "verified")
+OTHER_COLUMNS = ("in_person_required", "in_person_reason_zh", "in_person_reason_en",
+                 "materials_zh", "materials_en", "aliases")
 YES = {"是", "yes", "true", "y", "1"}
 NO = {"否", "no", "false", "n", "0"}
 LIST_SEPARATOR = ";"
@@ -46,25 +47,42 @@ class ImportResult:
     updated: list[str]
 
 
+def _round_trip() -> YAML:
+    loader = YAML()
+    loader.preserve_quotes = True
+    loader.width = 4096
+    return loader
+
+
 def import_csv(csv_path: Path, knowledge_dir: Path = KNOWLEDGE_DIR) -> ImportResult:
-    """Merges the CSV into services.yml; raises CatalogInvalid and changes nothing on any problem."""
-    rows = _read_rows(csv_path)
-    services_path = knowledge_dir / SERVICES_FILE
-    round_trip = YAML()
-    round_trip.preserve_quotes = True
-    round_trip.width = 4096
-    document = round_trip.load(services_path.read_text(encoding="utf-8"))
-    lines_by_id = {service["id"]: line for line, service in rows}
-    added, updated = _merge(document["services"], [service for _, service in rows])
-    buffer = io.StringIO()
-    round_trip.dump(document, buffer)
-    merged = buffer.getvalue()
-    _validate_merged(merged, knowledge_dir, csv_path.name, lines_by_id)
-    write_atomically(services_path, merged)
+    """Merges the CSV into the catalog; raises CatalogInvalid and changes nothing on a problem."""
+    paths = {key: knowledge_dir / name for key, (name, _) in FILES.items()}
+    # the rows first (fast): a bad file is reported before the slower round-trip loading
+    rows = _read_rows(csv_path, channels=list(read_yaml(paths["services"])["channels"]))
+    loader = _round_trip()
+    services = loader.load(paths["services"].read_text(encoding="utf-8"))
+    sources = loader.load(paths["sources"].read_text(encoding="utf-8"))
+    added, updated = _merge(services["services"], [service for _, service in rows])
+    _record_mentions(sources["sources"], [service for _, service in rows])
+    texts = {"services": _dump(loader, services), "sources": _dump(loader, sources)}
+    documents = {**load_documents(knowledge_dir),
+                 **{key: parse_yaml(text) for key, text in texts.items()}}
+    problems = problems_of(documents)
+    if problems:
+        lines_by_id = {service["id"]: line for line, service in rows}
+        raise CatalogInvalid([_blame_row(p, csv_path.name, lines_by_id) for p in problems])
+    for key, text in texts.items():
+        write_atomically(paths[key], text)
     return ImportResult(added, updated)
 
 
-def _read_rows(csv_path: Path) -> list[tuple[int, dict[str, Any]]]:
+def _dump(loader: YAML, document: Any) -> str:
+    buffer = io.StringIO()
+    loader.dump(document, buffer)
+    return buffer.getvalue()
+
+
+def _read_rows(csv_path: Path, channels: Sequence[str]) -> list[tuple[int, dict[str, Any]]]:
     name = csv_path.name
     try:
         text = csv_path.read_text(encoding="utf-8-sig")
@@ -79,7 +97,7 @@ def _read_rows(csv_path: Path) -> list[tuple[int, dict[str, Any]]]:
     problems = [Problem(name, "line 1", column, "required column is missing")
                 for column in REQUIRED_COLUMNS if column not in header]
     problems += [Problem(name, "line 1", column, "unknown column")
-                 for column in header if column not in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)]
+                 for column in header if column not in (*REQUIRED_COLUMNS, *OTHER_COLUMNS, *channels)]
     if problems:
         raise CatalogInvalid(problems)
     rows: list[tuple[int, dict[str, Any]]] = []
@@ -88,7 +106,7 @@ def _read_rows(csv_path: Path) -> list[tuple[int, dict[str, Any]]]:
         for row in reader:
             line = reader.line_num
             cells = {key: (value or "").strip() for key, value in row.items() if key}
-            service, row_problems = _service_from_row(cells, name, line)
+            service, row_problems = _service_from_row(cells, channels, name, line)
             if service["id"] in seen:
                 row_problems.append(Problem(name, f"line {line}", "id",
                                             f"also on line {seen[service['id']]}"))
@@ -104,7 +122,7 @@ def _read_rows(csv_path: Path) -> list[tuple[int, dict[str, Any]]]:
     return rows
 
 
-def _service_from_row(cells: Mapping[str, str], file: str, line: int
+def _service_from_row(cells: Mapping[str, str], channels: Sequence[str], file: str, line: int
                       ) -> tuple[dict[str, Any], list[Problem]]:
     problems: list[Problem] = []
 
@@ -118,27 +136,33 @@ def _service_from_row(cells: Mapping[str, str], file: str, line: int
                                 f"'{cells[column]}' is not 是/否, yes/no or empty"))
         return None
 
-    required = bool(flag("in_person_required"))
-    reason = _text(cells, "in_person_reason")
+    official = {"level": "official", "sources": [cells.get("source", "")]}
+    required = flag("in_person_required")
     materials_zh = _split(cells.get("materials_zh", ""))
     materials_en = _split(cells.get("materials_en", ""))
     if len(materials_zh) != len(materials_en):
         problems.append(Problem(file, f"line {line}", "materials_en",
                                 f"{len(materials_en)} materials in English but "
                                 f"{len(materials_zh)} in Chinese"))
+    flags = {column: flag(column) for column in channels}
     service = {
         "id": cells.get("id", ""),
         "name": _text(cells, "name"),
         "aliases": _split(cells.get("aliases", "")),
         "category": cells.get("category", ""),
-        "department": _text(cells, "department"),
         "level": cells.get("level", ""),
-        "channels": {column: flag(column) for column in CHANNEL_COLUMNS},
-        "in_person": {"required": required, "reason": reason},
+        "sources": official["sources"],
+        "department": {**(_text(cells, "department") or {}), **official},
+        "office": None,
+        "channels": {c: None if value is None else {"value": value, **official}
+                     for c, value in flags.items()},
+        "in_person": None if required is None else {
+            "required": required, "reason": _text(cells, "in_person_reason"), **official},
         "handled_elsewhere": None,
-        "materials": [{"zh": zh, "en": en} for zh, en in zip(materials_zh, materials_en, strict=False)],
-        "source": [cells.get("source", "")],
-        "verified": bool(flag("verified")),
+        "materials": {**official, "items": [{"zh": zh, "en": en} for zh, en
+                                            in zip(materials_zh, materials_en, strict=False)]}
+        if materials_zh else None,
+        "notes": [],
     }
     for error in schema_errors(service, "service"):
         column = _column_of(list(error.absolute_path))
@@ -159,19 +183,21 @@ def _column_of(path: list[Any]) -> str:
     """The CSV column a schema error inside a service dict comes from."""
     if not path:
         return "-"
-    if path[0] in ("name", "department") and len(path) > 1:
+    if path[0] in ("name", "department") and len(path) > 1 and path[1] in ("zh", "en"):
         return f"{path[0]}_{path[1]}"
     if path[0] == "in_person":
-        return "in_person_reason_zh" if path[-1] == "reason" else "in_person_required"
+        return "in_person_reason_zh" if "reason" in path else "in_person_required"
     if path[0] == "materials":
         return "materials_zh"
     if path[0] == "channels" and len(path) > 1:
         return str(path[1])
+    if path[0] in ("sources", "department"):
+        return "source"
     return str(path[0])
 
 
 def _merge(services: CommentedSeq, rows: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
-    """Updates services in place: the official list wins on the fields it has."""
+    """Updates services in place: the official list wins on the facts its row states."""
     by_id = {entry["id"]: entry for entry in services}
     added, updated = [], []
     for row in rows:
@@ -180,27 +206,25 @@ def _merge(services: CommentedSeq, rows: list[dict[str, Any]]) -> tuple[list[str
             services.append(CommentedMap(row))
             added.append(row["id"])
             continue
-        for key in ("name", "category", "department", "level", "in_person", "source", "verified"):
+        for key in ("name", "category", "department", "level"):
             entry[key] = row[key]
-        entry["channels"].update(row["channels"])
+        entry["sources"] = list(dict.fromkeys([*entry["sources"], *row["sources"]]))
+        entry["channels"].update({c: flag for c, flag in row["channels"].items() if flag})
         entry["aliases"] = list(dict.fromkeys([*entry.get("aliases", []), *row["aliases"]]))
-        if row["materials"]:
-            entry["materials"] = row["materials"]
+        for key in ("in_person", "materials"):
+            if row[key] is not None:
+                entry[key] = row[key]
         updated.append(row["id"])
     return added, updated
 
 
-def _validate_merged(merged: str, knowledge_dir: Path, csv_name: str,
-                     lines_by_id: Mapping[str, int]) -> None:
-    services = yaml.safe_load(merged)
-    points = read_yaml(knowledge_dir / POINTS_FILE)
-    systems = read_yaml(knowledge_dir / SYSTEMS_FILE)
-    problems = schema_problems(SERVICES_FILE, services, "services_file")
-    if not problems:
-        problems = rule_problems(services, points, systems, {
-            "services": SERVICES_FILE, "points": POINTS_FILE, "systems": SYSTEMS_FILE})
-    if problems:
-        raise CatalogInvalid([_blame_row(p, csv_name, lines_by_id) for p in problems])
+def _record_mentions(sources: CommentedSeq, rows: list[dict[str, Any]]) -> None:
+    """The list names every item it has a row for."""
+    by_id = {entry["id"]: entry for entry in sources}
+    for row in rows:
+        source = by_id.get(row["sources"][0])
+        if source is not None and row["id"] not in source["mentions"]:
+            source["mentions"].append(row["id"])
 
 
 def _blame_row(problem: Problem, csv_name: str, lines_by_id: Mapping[str, int]) -> Problem:

@@ -1,12 +1,74 @@
-"""The knowledge base as Python objects, built from validated YAML (see validate.py)."""
+"""The knowledge base as Python objects, built from validated YAML (see validate.py).
+
+Every fact that can be wrong keeps its provenance (``Provenance``): how sure we are (official,
+reported, inferred) and which sources say it. Values stay plain (a channel is True/False/None, a
+department a ``{zh, en}`` text) so code that only needs the value reads it directly;
+``facts[field]`` holds the provenance of each field.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 Text = Mapping[str, str]  # {"zh": Simplified Chinese, "en": English}
+
+OFFICIAL, REPORTED, INFERRED = "official", "reported", "inferred"
+LEVELS = (OFFICIAL, REPORTED, INFERRED)  # strongest first
+SOURCE_KINDS = ("official", "media", "secondary")  # most authoritative first
+HONG_KONG, MACAU, JIANGMEN = "hong_kong", "macau", "jiangmen"
+VIDEO = "video"
+CROSS_BORDER_ZONE = "cross_border_zone"
+
+
+@dataclass(frozen=True)
+class Provenance:
+    level: str  # official | reported | inferred
+    sources: tuple[str, ...] = ()
+    reasoning: str | None = None
+
+    @property
+    def confirmed(self) -> bool:
+        """Backed by an official or a reported source, not our own reasoning."""
+        return self.level != INFERRED
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: Text
+    short: Text
+    kind: str  # official | media | secondary
+    url: str | None
+    copy_of: str | None
+    year: int | None
+    mentions: tuple[str, ...]
+    areas: tuple[str, ...]
+
+    @property
+    def rank(self) -> int:
+        return SOURCE_KINDS.index(self.kind)
+
+
+@dataclass(frozen=True)
+class Note:
+    text: Text
+    audience: str | None  # hong_kong | macau | None (everyone)
+    provenance: Provenance
+
+    def shown_to(self, area: str | None) -> bool:
+        """A note for Hong Kong readers is not shown to someone in Macau, and the reverse."""
+        return self.audience is None or area is None or self.audience == area
+
+
+@dataclass(frozen=True)
+class Figure:
+    id: str
+    topic: str  # services | points | video
+    text: Text
+    year: int
+    provenance: Provenance
 
 
 @dataclass(frozen=True)
@@ -20,7 +82,7 @@ class Category:
 class Channel:
     id: str
     name: Text
-    kind: str  # service_point | video | online | in_person
+    kind: str  # service_point | video | online
 
 
 @dataclass(frozen=True)
@@ -29,33 +91,66 @@ class Service:
     name: Text
     aliases: tuple[str, ...]
     category: str
-    department: Text
     level: str
+    sources: tuple[str, ...]  # sources naming this item; () = no item-level source
+    department: Text
+    office: Text | None  # where applications are taken in person, when known
     channels: Mapping[str, bool | None]
-    in_person_required: bool
+    in_person_required: bool | None  # None: unknown
     in_person_reason: Text | None
     handled_elsewhere: Text | None
-    materials: tuple[Text, ...]
-    notes: Text | None
-    sources: tuple[str, ...]
-    verified: bool
+    materials: tuple[Mapping[str, str], ...]  # {zh, en[, for]}
+    notes: tuple[Note, ...]
+    facts: Mapping[str, Provenance]  # field ("department", "channels.video", ...) -> provenance
 
     def channels_with(self, value: bool | None) -> list[str]:
         return [channel for channel, state in self.channels.items() if state is value]
 
+    def remote_channels(self, *, confirmed_only: bool = False) -> list[str]:
+        """Channels that do the service without crossing the border (all are remote)."""
+        return [c for c, state in self.channels.items()
+                if state and (not confirmed_only or self.facts[f"channels.{c}"].confirmed)]
+
     @property
     def can_be_done_remotely(self) -> bool:
-        return any(self.channels.get(channel) for channel in self.remote_channel_ids())
+        """A source (not only our reasoning) says some channel does it without crossing."""
+        return bool(self.remote_channels(confirmed_only=True))
 
     @property
     def video_session_possible(self) -> bool:
         """A booked video session can help: not in person only, not issued elsewhere, and
         not known to be impossible by video."""
         return (not self.in_person_required and not self.handled_elsewhere
-                and self.channels.get("video") is not False)
+                and self.channels.get(VIDEO) is not False)
 
-    def remote_channel_ids(self) -> list[str]:
-        return [channel for channel in self.channels if channel != "jiangmen_hall"]
+    @property
+    def video_confirmed(self) -> bool:
+        return bool(self.channels.get(VIDEO)) and self.facts[f"channels.{VIDEO}"].confirmed
+
+    def materials_for(self, area: str | None) -> list[Mapping[str, str]]:
+        return [m for m in self.materials if area is None or m.get("for") in (None, area)]
+
+    def materials_provenance(self, area: str | None) -> Provenance | None:
+        """How sure the materials a reader in ``area`` sees are: the weakest of the list's level
+        and the levels of items that carry their own."""
+        if "materials" not in self.facts:
+            return None
+        own = [provenance_of(m) for m in self.materials_for(area) if "level" in m]
+        return weakest([self.facts["materials"], *own])
+
+    def notes_for(self, area: str | None) -> list[Note]:
+        return [note for note in self.notes if note.shown_to(area)]
+
+    def provenance(self, fact: str) -> Provenance | None:
+        return self.facts.get(fact)
+
+
+@dataclass(frozen=True)
+class Location:
+    lat: float
+    lon: float
+    accuracy_m: int
+    provenance: Provenance
 
 
 @dataclass(frozen=True)
@@ -64,8 +159,23 @@ class Region:
     name: Text
     aliases: tuple[str, ...]
     kind: str  # hk_macau | jiangmen
-    notes: Text | None
+    notes: tuple[Note, ...]
+    within: str | None = None  # a district's wider region
+    centre: Location | None = None
     extract: bool = True
+
+    @property
+    def area(self) -> str:
+        """hong_kong, macau or jiangmen: the wider place this region is in."""
+        return self.within or (self.id if self.kind == "hk_macau" else JIANGMEN)
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    name: Text
+    services: tuple[str, ...]
+    provenance: Provenance
 
 
 @dataclass(frozen=True)
@@ -74,23 +184,41 @@ class ServicePoint:
     name: Text
     aliases: tuple[str, ...]
     region: str
-    kind: str
+    kind: str  # hall | cross_border_zone | kiosk | partner_counter
+    sources: tuple[str, ...]
     address: Text | None
-    coordinates: Mapping[str, float] | None
+    location: Location | None
     hours: Text | None
     phone: str | None
-    handles: str | tuple[str, ...]  # "all", "cross_border_zone" or service ids
-    notes: Text | None
-    sources: tuple[str, ...]
-    verified: bool
+    handles: str | tuple[str, ...]  # "cross_border_zone" or service ids
+    sections: tuple[Section, ...]
+    notes: tuple[Note, ...]
+    facts: Mapping[str, Provenance]
+
+    @property
+    def staffed(self) -> bool:
+        """People work here (a self-service kiosk is never offered as human help)."""
+        return self.kind != "kiosk"
+
+    def section_for(self, service: Service) -> Section | None:
+        return next((s for s in self.sections if service.id in s.services), None)
 
     def handles_service(self, service: Service) -> bool:
-        if isinstance(self.handles, tuple):
-            return service.id in self.handles
-        if self.handles == "cross_border_zone":
-            return bool(service.channels.get("cross_border_zone"))
-        # "all": a hall's general windows take every Jiangmen item, not what others issue
-        return not service.handled_elsewhere and service.channels.get("jiangmen_hall") is not False
+        if self.section_for(service):
+            return True
+        if self.handles == CROSS_BORDER_ZONE:
+            return bool(service.channels.get(CROSS_BORDER_ZONE))
+        return service.id in self.handles
+
+    def handling_provenance(self, service: Service) -> Provenance:
+        """How sure we are that this point does the service (for a zone, the weaker of the zone
+        doing cross-border items and the item being one)."""
+        section = self.section_for(service)
+        if section:
+            return section.provenance
+        if self.handles == CROSS_BORDER_ZONE:
+            return weakest([self.facts["handles"], service.facts[f"channels.{CROSS_BORDER_ZONE}"]])
+        return self.facts["handles"]
 
 
 @dataclass(frozen=True)
@@ -99,9 +227,9 @@ class Hotline:
     name: Text
     number: str
     from_hk_macau: str | None
+    from_hk_macau_provenance: Provenance | None
     notes: Text | None
     sources: tuple[str, ...]
-    verified: bool
 
 
 @dataclass(frozen=True)
@@ -115,7 +243,7 @@ class System:
     contact: Text
     website: str
     mainland_category: str
-    sources: tuple[str, ...]
+    provenance: Provenance
 
 
 @dataclass(frozen=True)
@@ -129,6 +257,7 @@ class AmbiguousTerm:
 
 @dataclass(frozen=True)
 class Catalog:
+    figures: Mapping[str, Figure]
     categories: Mapping[str, Category]
     channels: Mapping[str, Channel]
     services: Mapping[str, Service]
@@ -138,90 +267,204 @@ class Catalog:
     systems: Mapping[str, System]
     ambiguous_terms: tuple[AmbiguousTerm, ...]
     mainland_words: tuple[str, ...]
+    sources: Mapping[str, Source] = field(default_factory=dict)
     _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def figures_about(self, topic: str) -> list[Figure]:
+        return [f for f in self.figures.values() if f.topic == topic]
 
     def services_in(self, category_id: str) -> list[Service]:
         return [s for s in self.services.values() if s.category == category_id]
 
     def points_in(self, region_id: str) -> list[ServicePoint]:
-        if region_id == "jiangmen":
-            return [p for p in self.points.values() if self.regions[p.region].kind == "jiangmen"]
-        return [p for p in self.points.values() if p.region == region_id]
+        """Points in a region; a wider region (Hong Kong, Macau, Jiangmen) includes its districts."""
+        region = self.regions[region_id]
+        if region.within:
+            return [p for p in self.points.values() if p.region == region_id]
+        return [p for p in self.points.values() if self.regions[p.region].area == region.area]
+
+    def done_remotely(self, service: Service) -> bool:
+        """A source (not only our reasoning) says a channel, or a kiosk or counter in Hong Kong
+        or Macau, does this service without crossing the border."""
+        return service.can_be_done_remotely or any(
+            point.handling_provenance(service).confirmed for point in self.points_handling(service)
+            if self.regions[point.region].area in (HONG_KONG, MACAU))
 
     def points_handling(self, service: Service) -> list[ServicePoint]:
         return [p for p in self.points.values() if p.handles_service(service)]
+
+    def most_specific_region(self, region_ids: Iterable[str]) -> str | None:
+        """Of several regions named together ("香港中環"), the district wins over its area."""
+        ids = [r for r in region_ids if r in self.regions]
+        ids.sort(key=lambda r: (self.regions[r].kind != "hk_macau", self.regions[r].within is None))
+        return ids[0] if ids else None
+
+    def best_sources(self, source_ids: Iterable[str]) -> list[Source]:
+        """The sources, most authoritative first (official, media, secondary), newest first."""
+        sources = [self.sources[s] for s in dict.fromkeys(source_ids) if s in self.sources]
+        return sorted(sources, key=lambda s: (s.rank, -(s.year or 0)))
 
     @property
     def hotline(self) -> Hotline:
         """The hotline every answer can fall back on (the first one in the file)."""
         return next(iter(self.hotlines.values()))
 
+    def level_counts(self) -> dict[str, int]:
+        """How many facts the catalog holds at each provenance level."""
+        counts = dict.fromkeys(LEVELS, 0)
+        for provenance in self.all_facts():
+            counts[provenance.level] += 1
+        return counts
+
+    def all_facts(self) -> list[Provenance]:
+        facts: list[Provenance] = []
+        for service in self.services.values():
+            facts += [*service.facts.values(), *(n.provenance for n in service.notes),
+                      *(provenance_of(m) for m in service.materials if "level" in m)]
+        for point in self.points.values():
+            facts += [*point.facts.values(), *(n.provenance for n in point.notes),
+                      *(s.provenance for s in point.sections)]
+        for region in self.regions.values():
+            facts += [n.provenance for n in region.notes]
+            facts += [region.centre.provenance] if region.centre else []
+        facts += [h.from_hk_macau_provenance for h in self.hotlines.values()
+                  if h.from_hk_macau_provenance]
+        facts += [s.provenance for s in self.systems.values()]
+        facts += [f.provenance for f in self.figures.values()]
+        return facts
+
+
+def weakest(provenances: Iterable[Provenance]) -> Provenance:
+    return max(provenances, key=lambda p: LEVELS.index(p.level))
+
 
 def _words(raw: Mapping[str, Any], key: str) -> tuple[str, ...]:
     return tuple(raw.get(key) or ())
 
 
+def provenance_of(raw: Mapping[str, Any]) -> Provenance:
+    return Provenance(raw["level"], tuple(raw.get("sources") or ()), raw.get("reasoning"))
+
+
+def _text(raw: Mapping[str, Any] | None) -> Text | None:
+    return {"zh": raw["zh"], "en": raw["en"]} if raw else None
+
+
+def _notes(raw: Iterable[Mapping[str, Any]] | None) -> tuple[Note, ...]:
+    return tuple(Note(_text(n), n.get("for"), provenance_of(n)) for n in raw or ())
+
+
 def build_catalog(services_doc: Mapping[str, Any], points_doc: Mapping[str, Any],
-                  systems_doc: Mapping[str, Any]) -> Catalog:
-    """Turns the three validated documents into a Catalog."""
+                  systems_doc: Mapping[str, Any],
+                  sources_doc: Mapping[str, Any] | None = None) -> Catalog:
+    """Turns the validated documents into a Catalog."""
     return Catalog(
+        figures={f["id"]: Figure(f["id"], f["topic"], f["text"], f["year"], provenance_of(f))
+                 for f in services_doc["figures"]},
         categories={c["id"]: Category(c["id"], c["name"], _words(c, "aliases"))
                     for c in services_doc["categories"]},
         channels={cid: Channel(cid, c["name"], c["kind"])
                   for cid, c in services_doc["channels"].items()},
         services={s["id"]: _service(s) for s in services_doc["services"]},
-        regions={r["id"]: Region(r["id"], r["name"], _words(r, "aliases"), r["kind"], r["notes"],
-                                 r.get("extract", True))
-                 for r in points_doc["regions"]},
+        regions={r["id"]: _region(r) for r in points_doc["regions"]},
         points={p["id"]: _point(p) for p in points_doc["points"]},
-        hotlines={h["id"]: Hotline(h["id"], h["name"], h["number"], h["from_hk_macau"], h["notes"],
-                                   tuple(h["source"]), h["verified"])
-                  for h in points_doc["hotlines"]},
+        hotlines={h["id"]: _hotline(h) for h in points_doc["hotlines"]},
         systems={s["id"]: System(s["id"], s["name"], tuple(s["terms"]), s["explanation"],
                                  s["contact"], s["website"], s["mainland_category"],
-                                 tuple(s["source"]))
+                                 provenance_of(s))
                  for s in systems_doc["systems"]},
         ambiguous_terms=tuple(
             AmbiguousTerm(tuple(a["terms"]), tuple(a["candidates"]), a["mainland_category"],
                           tuple(a["ask_when_scripts"]), tuple(a["ask_when_words"]))
             for a in systems_doc["ambiguous"]),
         mainland_words=tuple(systems_doc["mainland_words"]),
+        sources={s["id"]: _source(s) for s in (sources_doc or {}).get("sources", ())},
     )
 
 
+def service_facts(raw: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """The raw fact entries of a service, by field name (those that make a claim)."""
+    facts: dict[str, Mapping[str, Any]] = {"department": raw["department"]}
+    for key in ("office", "in_person", "handled_elsewhere", "materials"):
+        if raw[key] is not None:
+            facts[key] = raw[key]
+    facts.update({f"channels.{channel}": flag for channel, flag in raw["channels"].items()
+                  if flag is not None})
+    return facts
+
+
+def point_facts(raw: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    facts = {key: raw[key] for key in ("name", "address", "location", "hours", "phone")
+             if raw[key] is not None}
+    facts["handles"] = raw["handles"]
+    return facts
+
+
 def _service(raw: Mapping[str, Any]) -> Service:
+    in_person = raw["in_person"] or {}
+    materials = raw["materials"] or {}
     return Service(
         id=raw["id"],
         name=raw["name"],
         aliases=_words(raw, "aliases"),
         category=raw["category"],
-        department=raw["department"],
         level=raw["level"],
-        channels=dict(raw["channels"]),
-        in_person_required=raw["in_person"]["required"],
-        in_person_reason=raw["in_person"]["reason"],
-        handled_elsewhere=raw["handled_elsewhere"],
-        materials=tuple(raw["materials"]),
-        notes=raw.get("notes"),
-        sources=tuple(raw["source"]),
-        verified=raw["verified"],
+        sources=tuple(raw["sources"]),
+        department=_text(raw["department"]),
+        office=_text(raw["office"]),
+        channels={c: (flag["value"] if flag else None) for c, flag in raw["channels"].items()},
+        in_person_required=in_person.get("required"),
+        in_person_reason=in_person.get("reason"),
+        handled_elsewhere=_text(raw["handled_elsewhere"]),
+        materials=tuple(dict(m) for m in materials.get("items", ())),
+        notes=_notes(raw["notes"]),
+        facts={name: provenance_of(fact) for name, fact in service_facts(raw).items()},
     )
+
+
+def _location(raw: Mapping[str, Any] | None) -> Location | None:
+    if not raw:
+        return None
+    return Location(float(raw["lat"]), float(raw["lon"]), int(raw["accuracy_m"]),
+                    provenance_of(raw))
+
+
+def _region(raw: Mapping[str, Any]) -> Region:
+    return Region(raw["id"], raw["name"], _words(raw, "aliases"), raw["kind"],
+                  _notes(raw["notes"]), raw.get("within"), _location(raw.get("centre")),
+                  raw.get("extract", True))
 
 
 def _point(raw: Mapping[str, Any]) -> ServicePoint:
     handles = raw["handles"]
+    services = handles.get("services", ())
     return ServicePoint(
         id=raw["id"],
-        name=raw["name"],
+        name=_text(raw["name"]),
         aliases=_words(raw, "aliases"),
         region=raw["region"],
         kind=raw["kind"],
-        address=raw["address"],
-        coordinates=raw["coordinates"],
-        hours=raw["hours"],
-        phone=raw["phone"],
-        handles=handles if isinstance(handles, str) else tuple(handles),
-        notes=raw["notes"],
-        sources=tuple(raw["source"]),
-        verified=raw["verified"],
+        sources=tuple(raw["sources"]),
+        address=_text(raw["address"]),
+        location=_location(raw["location"]),
+        hours=_text(raw["hours"]),
+        phone=raw["phone"]["value"] if raw["phone"] else None,
+        handles=services if isinstance(services, str) else tuple(services),
+        sections=tuple(Section(s["id"], s["name"], tuple(s["services"]), provenance_of(s))
+                       for s in handles.get("sections", ())),
+        notes=_notes(raw["notes"]),
+        facts={name: provenance_of(fact) for name, fact in point_facts(raw).items()},
     )
+
+
+def _hotline(raw: Mapping[str, Any]) -> Hotline:
+    abroad = raw["from_hk_macau"]
+    return Hotline(raw["id"], raw["name"], raw["number"], abroad["value"] if abroad else None,
+                   provenance_of(abroad) if abroad else None, raw["notes"],
+                   tuple(raw["sources"]))
+
+
+def _source(raw: Mapping[str, Any]) -> Source:
+    return Source(raw["id"], raw["title"], raw["short"], raw["kind"], raw["url"],
+                  raw.get("copy_of"), raw["year"], tuple(raw["mentions"]),
+                  _words(raw, "areas"))
