@@ -112,13 +112,24 @@ def service(tmp_path: Path) -> Iterator[RunningService]:
     yield from start_service(tmp_path, default_schedule())
 
 
+def _database(request: pytest.FixtureRequest) -> str | None:
+    """None (SQLite in tmp_path) or a fresh database on the throw-away PostgreSQL server."""
+    if request.param == "postgresql":
+        return fresh_database(request.getfixturevalue("postgres_url"))
+    return None
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def one_place_service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunningService]:
     """A service whose slots have one place, on SQLite and on a real PostgreSQL server."""
-    database = None
-    if request.param == "postgresql":
-        database = fresh_database(request.getfixturevalue("postgres_url"))
-    yield from start_service(tmp_path, replace(default_schedule(), capacity_per_slot=1), database)
+    yield from start_service(tmp_path, replace(default_schedule(), capacity_per_slot=1),
+                             _database(request))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def service_on_both(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunningService]:
+    """The service with the real timetable, on SQLite and on a real PostgreSQL server."""
+    yield from start_service(tmp_path, default_schedule(), _database(request))
 
 
 def fresh_database(server_url: str) -> str:
