@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import jsonschema
 import pytest
@@ -75,8 +75,13 @@ def _resolve(ref: str) -> dict[str, Any]:
     return node
 
 
-def serve_in_thread(api: BookingApi) -> Iterator[str]:
-    """Runs the aiohttp app on its own event loop in a thread; yields its URL."""
+class ServesApp(Protocol):
+    def app(self) -> web.Application: ...
+
+
+def serve_in_thread(api: ServesApp) -> Iterator[str]:
+    """Runs an aiohttp app (the booking API, or a stub) on its own event loop in a thread;
+    yields its URL."""
     port = free_port()
     loop = asyncio.new_event_loop()
     runner = web.AppRunner(api.app())
@@ -93,7 +98,15 @@ def serve_in_thread(api: BookingApi) -> Iterator[str]:
     thread.start()
     started.wait(10)
     yield f"http://127.0.0.1:{port}"
-    asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
+
+    async def stop() -> None:
+        await runner.cleanup()
+        pending = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in pending:  # e.g. a stub still sleeping on a slow answer
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+    asyncio.run_coroutine_threadsafe(stop(), loop).result(10)
     loop.call_soon_threadsafe(loop.stop)
     thread.join(10)
 
