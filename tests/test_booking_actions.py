@@ -230,6 +230,7 @@ async def test_book_check_cancel_with_a_yes_then_book_again(make_tracker, domain
     assert f"預約編號：{reference}" in message["text"]
     assert "2026年12月1日（星期二）14:30–15:00（北京時間，與香港、澳門時間相同）" in message["text"]
     assert slots["id_number"] is None and slots["booking_idempotency_key"] is None
+    assert slots["contact_phone"] == "+852 ****4567"  # kept, masked, for checking
     assert await Drafts().load("draft-filled") == {"contact_phone": "+85291234567"}
     kept = {"booking_reference": reference, "contact_phone": "+852 ****4567",
             "booking_draft": "draft-filled", "booking_lookup_purpose": "cancel"}

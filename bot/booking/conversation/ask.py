@@ -158,7 +158,7 @@ async def ask_lookup(catalog: Catalog, client: BookingClient, turn: FormTurn, sl
     if turn.slots.get("booking_lookup_purpose") == "move":
         text = phrases("booking.ask_move_confirm", reference=found["reference"],
                        old=slot_title(start, phrases),
-                       new=slot_long(datetime.fromisoformat(turn.slots["booking_slot"]), phrases))
+                       new=slot_title(datetime.fromisoformat(turn.slots["booking_slot"]), phrases))
         yes, no = "yes_move", "keep"
     else:
         text = phrases("booking.ask_cancel_confirm", reference=found["reference"],

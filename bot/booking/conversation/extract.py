@@ -91,10 +91,14 @@ def change_request(turn: FormTurn) -> dict[str, Any] | None:
     if not wants:
         return None
     field = field or value_field
+    if field == turn.requested and not pending:
+        return None  # "make it 3pm" when the time is asked: an answer, read with the day asked
     if field in REQUIRED and field != "booking_confirmed":
         cleared: dict[str, Any] = {**_CHANGE_CLEARS, field: value}
         if field == "booking_slot":
-            cleared |= {"booking_slot_choices": None, "booking_when": None}
+            # a new time keeps the day chosen before ("改做三點"); no time: offer them all
+            cleared |= {"booking_slot_choices": None} | (
+                {} if value else {"booking_when": None})
         if field == "id_type":
             cleared["id_number"] = None
         return cleared
@@ -132,7 +136,10 @@ def _slot_value(_: Catalog, turn: FormTurn) -> dict[str, Any] | None:
 
 
 def _name_value(_: Catalog, turn: FormTurn) -> dict[str, Any] | None:
-    return None if turn.intent in INTERRUPTIONS else {"applicant_name": turn.text}
+    if turn.intent in INTERRUPTIONS:
+        return None
+    # "yes" or "ok" is no name: re-asked rather than booked under it
+    return {"applicant_name": "" if turn.intent in ("affirm", "deny") else turn.text}
 
 
 def _has_digits(slot: str) -> Any:

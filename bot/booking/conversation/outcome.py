@@ -57,9 +57,10 @@ async def submit(catalog: Catalog, client: BookingClient, turn: FormTurn) -> Ste
         return Step(replies=booking_down(turn).replies)
     except BookingRejected as rejected:
         return _refused(catalog, rejected, turn)
-    done = dict.fromkeys(BOOKING_SLOTS) | {"booking_reference": booking["reference"],
-                                           "service": booking["service"]}
     # the phone stays (masked in the slot, clear in the draft) for "check my booking"
+    done = dict.fromkeys(BOOKING_SLOTS) | {"booking_reference": booking["reference"],
+                                           "service": booking["service"],
+                                           "contact_phone": slots["contact_phone"]}
     forget = {"applicant_name": None, "id_number": None}
     if booking["status"] != "booked":  # the key of a booking that was made, then cancelled
         return Step(done, [Reply(phrases("booking.replayed_cancelled",

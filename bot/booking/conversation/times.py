@@ -49,6 +49,8 @@ def choose(request: WhenRequest, shown: list[datetime], free: list[datetime], to
            ) -> Choice:
     """Never a silent guess: one slot only when exactly one fits (or the day and time were both
     given); otherwise the fitting slots to pick from, or why there are none."""
+    if request.is_empty:
+        return Choice(request, offer=tuple(spread(free)), why="slot_not_understood")
     fitting = matching(request, free)
     if request.clock and not request.day:
         # "十點" after a list of days: that time on the days just shown

@@ -146,9 +146,10 @@ async def validate_time(client: BookingClient, turn: FormTurn, value: Any,
         return booking_down(turn)
     shown = [datetime.fromisoformat(c) for c in turn.slots.get("booking_slot_choices") or []]
     choice = choose(request, shown, free, turn.now.date())
-    if choice.slot:
+    if choice.slot:  # its day stays, so a later "改做三點" is that day at 15:00
+        day = WhenRequest(choice.slot.date())
         return Step({"booking_slot": choice.slot.isoformat(timespec="minutes"),
-                     "booking_slot_choices": None, "booking_when": None})
+                     "booking_slot_choices": None, "booking_when": day.as_slot()})
     step = Step({"booking_slot": None, "booking_slot_choices": iso(choice.offer),
                  "booking_when": choice.request.as_slot()})
     if choice.why:

@@ -81,7 +81,8 @@ def unnamed_words(catalog: Catalog, text: str) -> list[str]:
             pattern = re.escape(term) if not term.isascii() else (
                 rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])")
             remaining = re.sub(pattern, " ", remaining)
-    english = [w for w in _LATIN_WORD.findall(remaining) if w not in words().request_words_en]
+    english = [w for w in _LATIN_WORD.findall(remaining)
+               if len(w) > 1 and w not in words().request_words_en]
     chinese = " ".join(_HAN_RUN.findall(_TIME_ZH.sub(" ", remaining)))
     for word in words().request_words_zh:
         chinese = chinese.replace(word, " ")
