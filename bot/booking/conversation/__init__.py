@@ -1,7 +1,8 @@
 """The 视频办 booking conversation, on plain data, split by concern:
 
 - ``extract``: which slot the latest message fills (and requests to change an answer);
-- ``validate``: is the answer right, and if not, why; personal answers go to the draft;
+- ``validate``: is the answer right, and if not, why (``personal``: the name, phone and ID number,
+  masked in slots and clear in the ``draft``);
 - ``ask``: the next question, with buttons and, before personal data, a privacy notice;
 - ``outcome``: what to say once the booking service has answered;
 - ``times``, ``words``, ``draft``, ``turn``: what those share.

@@ -9,8 +9,8 @@ from datetime import datetime
 from bot.booking.client import BookingClient, BookingUnavailable
 from bot.booking.conversation.draft import DRAFT_MINUTES
 from bot.booking.conversation.times import choose, free_slots, slot_long, slot_title
-from bot.booking.conversation.turn import FormTurn, Step, button, stop_button
-from bot.booking.conversation.validate import booking_down, document_name
+from bot.booking.conversation.turn import FormTurn, Step, button, document_name, stop_button
+from bot.booking.conversation.validate import booking_down
 from bot.booking.identity import ID_TYPES
 from bot.booking.schedule import default_schedule
 from bot.booking.when import WhenRequest

@@ -18,10 +18,11 @@ from bot.booking.conversation.turn import (
     FormTurn,
     Step,
     button,
+    document_name,
     hotline,
     human_button,
 )
-from bot.booking.conversation.validate import booking_down, document_name
+from bot.booking.conversation.validate import booking_down
 from bot.booking.schedule import default_schedule
 from bot.catalog.model import Catalog
 from bot.replies import Phrases, Reply, payload

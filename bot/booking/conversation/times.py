@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.booking.client import BookingClient
-from bot.booking.schedule import BEIJING, Schedule, default_schedule
+from bot.booking.schedule import BEIJING, default_schedule
 from bot.booking.when import WhenRequest, combined, matching, parse_when
 from bot.language import EN
 from bot.replies import Phrases, phrase_data
@@ -109,7 +109,6 @@ def day_words(day: date, phrases: Phrases) -> str:
     return f"{parts['month']}月{parts['day']}日（{parts['weekday']}）"
 
 
-def hours_words(schedule: Schedule | None = None) -> str:
+def hours_words() -> str:
     """The sessions as the phrases quote them: "09:00–12:00, 14:30–17:30"."""
-    schedule = schedule or default_schedule()
-    return ", ".join(f"{s.start:%H:%M}–{s.end:%H:%M}" for s in schedule.sessions)
+    return ", ".join(f"{s.start:%H:%M}–{s.end:%H:%M}" for s in default_schedule().sessions)

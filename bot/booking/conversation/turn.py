@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from bot.booking.identity import ID_TYPES
 from bot.catalog.model import Catalog
 from bot.replies import Phrases, Reply, payload
 
@@ -94,3 +95,7 @@ def hotline(catalog: Catalog) -> dict[str, str]:
     """The hotline as the phrases quote it (bot/knowledge/service_points.yml)."""
     line = catalog.hotline
     return {"hotline": line.number, "from_abroad": line.from_hk_macau or line.number}
+
+
+def document_name(id_type: str, turn: FormTurn) -> str:
+    return turn.phrases.word(f"booking.documents.{id_type}") if id_type in ID_TYPES else ""

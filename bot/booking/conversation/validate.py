@@ -1,5 +1,5 @@
-"""Is each answer right, and if not, say precisely why. Personal answers go to the draft in clear
-and to the slots masked (contract 5); a masked slot whose draft has expired is asked again."""
+"""Is each answer right, and if not, say precisely why; for the lookup form, also find the booking
+once its reference and phone are known. Personal answers are checked in personal.py."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.booking.client import BookingClient, BookingRejected, BookingUnavailable
-from bot.booking.conversation.draft import DRAFT_MINUTES
+from bot.booking.conversation import personal
 from bot.booking.conversation.times import (
     choose,
     day_words,
@@ -20,7 +20,6 @@ from bot.booking.conversation.times import (
 )
 from bot.booking.conversation.turn import (
     LOOKUP_REQUIRED,
-    PERSONAL,
     REQUIRED,
     FormTurn,
     Step,
@@ -29,21 +28,13 @@ from bot.booking.conversation.turn import (
 )
 from bot.booking.conversation.words import unnamed_words
 from bot.booking.identity import (
-    HONG_KONG,
     ID_TYPES,
-    MACAU,
-    InvalidValue,
-    mask,
-    mask_name,
-    parse_id_number,
-    parse_name,
-    parse_phone,
 )
 from bot.booking.schedule import default_schedule
 from bot.booking.when import WhenRequest
 from bot.catalog.model import Catalog
 from bot.catalog.search import search_services
-from bot.replies import Reply, payload, phrase_data
+from bot.replies import Reply, payload
 from bot.replies import services as service_replies
 
 Validator = Callable[[Catalog, BookingClient, FormTurn, Any], Awaitable[Step]]
@@ -54,9 +45,9 @@ async def validate_booking(catalog: Catalog, client: BookingClient, turn: FormTu
     """Checks the answers of the booking form in the form's order, each seeing the ones before."""
     if is_confirmed_retry(turn.slots):
         # "再试一次" after an outage: the same confirmed answers go to the booking API again
-        expired = _expired(turn, skip=set())
+        expired = personal.expired(turn, skip=set())
         return expired if expired.slots else Step(dict(to_validate))
-    step = _expired(turn, skip=set(to_validate))
+    step = personal.expired(turn, skip=set(to_validate))
     turn = turn.after(step)
     to_validate = {slot: value for slot, value in to_validate.items() if slot not in step.slots}
     for slot, value in to_validate.items():
@@ -75,18 +66,6 @@ def is_confirmed_retry(slots: Mapping[str, Any]) -> bool:
     checking them again could change them and lose the booking the first try may have made."""
     return (slots.get("requested_slot") is None and slots.get("booking_confirmed") is True
             and bool(slots.get("booking_idempotency_key")))
-
-
-def _expired(turn: FormTurn, skip: set[str]) -> Step:
-    """Masked answers whose clear values are gone (the draft expired): ask them again."""
-    lost = [slot for slot in PERSONAL
-            if slot not in skip and turn.slots.get(slot) and not turn.draft.get(slot)]
-    if not lost:
-        return Step()
-    cleared = {**dict.fromkeys(lost), "booking_confirmed": None, "booking_idempotency_key": None}
-    if turn.requested is None:  # a new booking: just ask, nothing was lost from this one
-        return Step(cleared)
-    return Step(cleared, [Reply(turn.phrases("booking.draft_expired", minutes=DRAFT_MINUTES))])
 
 
 # --- the booking form ---------------------------------------------------------------------------
@@ -160,52 +139,6 @@ async def validate_time(client: BookingClient, turn: FormTurn, value: Any,
     return step
 
 
-def _personal(slot: str, parse: Callable[[FormTurn, str], str], masked: Callable[[str], str],
-              reask: Callable[[FormTurn, InvalidValue], Reply]) -> Validator:
-    async def check(_: Catalog, __: BookingClient, turn: FormTurn, value: Any) -> Step:
-        kept = turn.draft.get(slot)
-        if kept and value == masked(kept):  # prefilled, unchanged
-            return Step({slot: value})
-        try:
-            clear = parse(turn, str(value))
-        except InvalidValue as invalid:
-            if "*" in str(value):  # a masked value whose clear one has expired
-                return Step({slot: None}, [Reply(turn.phrases("booking.draft_expired",
-                                                              minutes=DRAFT_MINUTES))])
-            return Step({slot: None}, [reask(turn, invalid)])
-        return Step({slot: masked(clear)}, draft={slot: clear})
-    return check
-
-
-def _phone(turn: FormTurn, text: str) -> str:
-    default = {"hong_kong": HONG_KONG, "macau": MACAU}.get(turn.slots.get("region") or "")
-    return parse_phone(text, default).e164
-
-
-def _id_number(turn: FormTurn, text: str) -> str:
-    return parse_id_number(turn.slots.get("id_type") or "", text)
-
-
-def _simple_reask(turn: FormTurn, invalid: InvalidValue) -> Reply:
-    return Reply(turn.phrases(f"booking.{invalid.code}"))
-
-
-def _id_number_reask(turn: FormTurn, invalid: InvalidValue) -> Reply:
-    id_type = turn.slots.get("id_type") or ""
-    code = invalid.code if invalid.code == "id_number_checksum" else "id_number_format"
-    return Reply(turn.phrases(f"booking.{code}", document=document_name(id_type, turn),
-                              example=phrase_data(f"booking.examples.{id_type}")))
-
-
-def _name_reask(turn: FormTurn, invalid: InvalidValue) -> Reply:
-    code = "name_hidden_characters" if invalid.code == "name_hidden_characters" else "name_invalid"
-    return Reply(turn.phrases(f"booking.{code}"))
-
-
-def masked_phone(e164: str) -> str:
-    return parse_phone(e164).masked
-
-
 async def _id_type(_: Catalog, __: BookingClient, turn: FormTurn, value: Any) -> Step:
     if value in ID_TYPES:
         return Step({"id_type": value})
@@ -225,11 +158,10 @@ async def _confirmation(_: Catalog, __: BookingClient, turn: FormTurn, value: An
 _BOOKING: dict[str, Validator] = {
     "booking_service": _service,
     "booking_slot": _slot,
-    "applicant_name": _personal("applicant_name", lambda _, text: parse_name(text), mask_name,
-                                _name_reask),
-    "contact_phone": _personal("contact_phone", _phone, masked_phone, _simple_reask),
+    "applicant_name": personal.NAME,
+    "contact_phone": personal.PHONE,
     "id_type": _id_type,
-    "id_number": _personal("id_number", _id_number, mask, _id_number_reask),
+    "id_number": personal.ID_NUMBER,
     "booking_confirmed": _confirmation,
 }
 
@@ -241,10 +173,6 @@ def booking_down(turn: FormTurn) -> Step:
         phrases.button("retry", payload("book_video_service")), human_button(phrases)])])
 
 
-def document_name(id_type: str, turn: FormTurn) -> str:
-    return turn.phrases.word(f"booking.documents.{id_type}") if id_type in ID_TYPES else ""
-
-
 # --- checking, cancelling and moving a booking --------------------------------------------------
 
 async def validate_lookup(client: BookingClient, turn: FormTurn, to_validate: Mapping[str, Any]
@@ -254,14 +182,14 @@ async def validate_lookup(client: BookingClient, turn: FormTurn, to_validate: Ma
     step = Step()
     phone = to_validate.get("contact_phone") or turn.slots.get("contact_phone")
     kept = turn.draft.get("contact_phone")
-    if phone and "*" in str(phone) and not (kept and masked_phone(kept) == phone):
+    if phone and "*" in str(phone) and not (kept and personal.masked_phone(kept) == phone):
         step = Step({"contact_phone": None})  # the phone kept from before expired: ask again
         phone = None
     if "booking_reference" in to_validate:
         step = step.then(_reference(turn, to_validate["booking_reference"]))
     turn = turn.after(step)
     if phone and "contact_phone" in to_validate:
-        part = await _BOOKING["contact_phone"](None, client, turn, phone)
+        part = await personal.PHONE(None, client, turn, phone)
         step, turn = step.then(part), turn.after(part)
     if not turn.slots.get("booking_found") and turn.slots.get("booking_reference") and (
             turn.draft.get("contact_phone") and turn.slots.get("contact_phone")):
