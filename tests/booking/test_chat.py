@@ -47,6 +47,12 @@ def book(chat: Chat, person: Person, pick: int) -> str:
     return re.search(r"JM-[A-Z0-9]{4}-[A-Z0-9]{4}", booked).group(0)
 
 
+def booked_elsewhere(stack: Stack, pick: int) -> tuple[Person, str, Chat]:
+    """Someone who booked in another conversation, and the new conversation they start."""
+    person = new_person()
+    return person, book(Chat(stack), person, pick), Chat(stack)
+
+
 def test_a_time_after_a_day_is_that_day_and_moving_it_in_cantonese(stack: Stack) -> None:
     first, second = coming_open_days(4)[1:3]
     chat, person = Chat(stack), new_person()
@@ -99,9 +105,7 @@ def test_changing_the_time_when_the_phone_is_asked(stack: Stack) -> None:
 
 
 def test_checking_a_booking_named_in_the_first_message(stack: Stack) -> None:
-    person = new_person()
-    reference = book(Chat(stack), person, pick=3)
-    chat = Chat(stack)
+    person, reference, chat = booked_elsewhere(stack, pick=3)
     assert "phone you booked with" in chat(f"Hi, I want to check my booking {reference}")
     found = chat(person.phone)
     assert reference in found and "booked" in found
@@ -109,9 +113,7 @@ def test_checking_a_booking_named_in_the_first_message(stack: Stack) -> None:
 
 
 def test_rescheduling_in_a_new_conversation_moves_the_booking(stack: Stack) -> None:
-    person = new_person()
-    reference = book(Chat(stack), person, pick=4)
-    chat = Chat(stack)
+    person, reference, chat = booked_elsewhere(stack, pick=4)
     assert "reference" in chat("I want to reschedule my booking")
     chat(reference)
     current = chat(person.phone)
@@ -126,9 +128,7 @@ def test_rescheduling_in_a_new_conversation_moves_the_booking(stack: Stack) -> N
 
 
 def test_moving_then_cancelling_with_a_yes_and_booking_again_in_simplified(stack: Stack) -> None:
-    person = new_person()
-    reference = book(Chat(stack), person, pick=5)
-    chat = Chat(stack)
+    person, reference, chat = booked_elsewhere(stack, pick=5)
     assert "预约编号" in chat("我想把预约改个时间")
     chat(reference)
     chat(person.phone)
