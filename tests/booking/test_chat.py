@@ -64,6 +64,8 @@ def test_a_time_after_a_day_is_that_day_and_moving_it_in_cantonese(stack: Stack)
     summary = give_details(chat, person)
     assert f"{first.month}月{first.day}日" in summary and "10:00–10:30" in summary
     assert "陳*文" in summary and person.id_number[:7] not in summary and "****" in summary
+    assert "修改哪一項" in chat("唔啱")  # read as yes by the NLU: it must not book
+    assert chat("唔使改").startswith("請核對預約資訊")
     reference = re.search(r"JM-[A-Z0-9]{4}-[A-Z0-9]{4}", chat("好")).group(0)
     chat(f"可唔可以改去{weekday_zh(second)}")
     assert on_day(second, chat.times_offered())

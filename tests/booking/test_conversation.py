@@ -11,7 +11,7 @@ import pytest
 from bot.booking.conversation import FormTurn, extract, extract_lookup, validate_booking
 from bot.booking.conversation.extract import change_request, reference_in
 from bot.booking.conversation.times import choose, read_when, spread
-from bot.booking.conversation.words import id_type_in
+from bot.booking.conversation.words import id_type_in, yes_or_no
 from bot.booking.schedule import BEIJING
 from bot.booking.when import WhenRequest
 from bot.catalog import Catalog
@@ -38,6 +38,19 @@ def at(text: str) -> datetime:
 ])
 def test_document_types_in_any_script(text: str, id_type: str | None) -> None:
     assert id_type_in(text) == id_type
+
+
+@pytest.mark.parametrize(("text", "intent", "answer"), [
+    # the NLU reads the first two as yes: booking on them would book on a "wrong"
+    ("不对", "affirm", False), ("唔啱", "affirm", False), ("not now", "affirm", False),
+    ("冇問題", "deny", True), ("無錯", "affirm", True), ("確認", "check_booking", True),
+    ("係呀", "affirm", True), ("yes please", "affirm", True), ("book it", "book_video_service", True),
+    ("唔使", "deny", False), ("no", "deny", False), ("hmm", "affirm", None),
+    ("", "affirm", True), ("", "deny", False),  # buttons
+])
+def test_yes_and_no_are_read_from_the_words_first(text: str, intent: str,
+                                                  answer: bool | None) -> None:
+    assert yes_or_no(text, intent) is answer
 
 
 def test_slot_buttons_span_half_days() -> None:

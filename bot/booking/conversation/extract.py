@@ -17,7 +17,7 @@ from bot.booking.conversation.turn import (
     STOPS,
     FormTurn,
 )
-from bot.booking.conversation.words import asks_for_change, field_in, id_type_in
+from bot.booking.conversation.words import asks_for_change, field_in, id_type_in, yes_or_no
 from bot.booking.when import WhenRequest
 from bot.catalog.model import Catalog
 from bot.catalog.search import resolve, search_services
@@ -102,7 +102,7 @@ def change_request(turn: FormTurn) -> dict[str, Any] | None:
         if field == "id_type":
             cleared["id_number"] = None
         return cleared
-    if pending and turn.intent == "deny":  # "no, nothing to change": back to the summary
+    if pending and yes_or_no(turn.text, turn.intent) is False:  # "nothing to change"
         return {"booking_change_pending": None}
     if turn.requested == "booking_service" and not pending and turn.intent != "change_booking":
         return None  # "我想辦改名" names a service; it changes nothing
@@ -120,14 +120,17 @@ def _new_value(turn: FormTurn, field: str | None) -> tuple[str | None, str | Non
 
 def _service_value(catalog: Catalog, turn: FormTurn) -> dict[str, Any] | None:
     candidate = turn.slots.get("booking_service_candidate") or {}
-    if candidate and turn.intent == "affirm":
+    answer = yes_or_no(turn.text, turn.intent) if candidate else None
+    if answer is True:
         return {"booking_service": candidate["service"]}
-    if candidate and turn.intent == "deny":  # what they asked for is not in the list: say so
+    if answer is False:  # what they asked for is not in the list: say so
         return {"booking_service": "", "booking_service_candidate": None}
     named = resolve(catalog, "services", turn.entities.get("service"))
     if not named and turn.text:
         found = search_services(catalog, turn.text).found
         named = found[0].id if found else None
+    if not named and yes_or_no(turn.text, turn.intent) is not None:
+        return {"booking_service": None}  # a bare yes or no names nothing: ask again
     return {"booking_service": named} if named else None
 
 
@@ -155,7 +158,7 @@ def _id_type_value(_: Catalog, turn: FormTurn) -> dict[str, Any] | None:
 
 def _yes_or_no(slot: str) -> Any:
     def value(_: Catalog, turn: FormTurn) -> dict[str, Any] | None:
-        answer = {"affirm": True, "deny": False}.get(turn.intent)
+        answer = yes_or_no(turn.text, turn.intent)
         return None if answer is None else {slot: answer}
     return value
 

@@ -22,6 +22,9 @@ class Words:
     id_types: tuple[tuple[str, str], ...]
     fields: tuple[tuple[str, str], ...]
     change_verbs: tuple[str, ...]
+    yes_idioms: tuple[str, ...]
+    no_markers: tuple[str, ...]
+    yes_words: tuple[str, ...]
     request_words_zh: tuple[str, ...]  # longest first
     request_words_en: frozenset[str]
 
@@ -33,6 +36,7 @@ def words() -> Words:
              for key in ("id_types", "fields")}
     request = raw["request_words"]
     return Words(pairs["id_types"], pairs["fields"], tuple(raw["change_verbs"]),
+                 *(tuple(map(str, raw[key])) for key in ("yes_idioms", "no_markers", "yes_words")),
                  tuple(sorted(map(str, request["zh"]), key=len, reverse=True)),
                  frozenset(map(str, request["en"])))
 
@@ -48,6 +52,24 @@ def id_type_in(text: str) -> str | None:
 
 def field_in(text: str) -> str | None:
     return _first(text, words().fields)
+
+
+def yes_or_no(text: str, intent: str) -> bool | None:
+    """True, False, or None when the answer is neither a clear yes nor a no. A button's payload
+    (no text) is its intent; typed text is read by its words first."""
+    if not text:
+        return {"affirm": True, "deny": False}.get(intent)
+    normalised = normalise(text).text
+    def says(table: tuple[str, ...]) -> bool:
+        return any(contains_term(normalised, word) for word in table)
+
+    if says(words().yes_idioms):
+        return True
+    if says(words().no_markers):
+        return False
+    if says(words().yes_words):
+        return True
+    return False if intent == "deny" else None
 
 
 def asks_for_change(text: str) -> bool:
