@@ -114,6 +114,20 @@ def parse_id_number(id_type: str, text: str) -> str:
     return checks[id_type](value)
 
 
+def document_type_of(text: str) -> str | None:
+    """The document type whose number format ``text`` has (a wrong check digit still counts), or
+    None: "A123456(3)" is a Hong Kong identity card, "H12345678" a Home Return Permit."""
+    for id_type in ID_TYPES:
+        try:
+            parse_id_number(id_type, text)
+        except InvalidValue as invalid:
+            if invalid.code == "id_number_checksum":
+                return id_type
+            continue
+        return id_type
+    return None
+
+
 def _home_return_permit(value: str) -> str:
     # H (Hong Kong) or M (Macau) and 8 digits; cards issued before 2013 carry 10 digits
     if re.fullmatch(r"[HM]\d{8}(\d{2})?", value):

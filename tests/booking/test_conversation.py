@@ -94,6 +94,7 @@ def test_a_time_without_a_day_is_never_a_silent_guess() -> None:
     ("Change something", "booking_confirmed", "cancel_booking", {"booking_change_pending": True}),
     ("Tuesday 1 Dec 3pm", "booking_confirmed", "inform", {"booking_slot": "Tuesday 1 Dec 3pm"}),
     ("改電話做 +852 6123 4567", "id_number", "inform", {"contact_phone": "+852 6123 4567"}),
+    ("我想改個名", "id_type", "inform", {"applicant_name": None}),
 ])
 def test_changing_an_answer_at_any_step(text: str, requested: str, intent: str,
                                         expected: dict[str, Any]) -> None:
@@ -109,6 +110,14 @@ def test_what_is_not_a_change() -> None:
     assert change_request(pending)["booking_slot"] == "Tuesday 1 Dec 3pm"
     assert change_request(turn("唔使改", "booking_confirmed", "deny",
                                booking_change_pending=True)) == {"booking_change_pending": None}
+
+
+def test_the_what_to_change_question_never_traps(catalog: Catalog) -> None:
+    """An answer that names no field closes the question and answers the one that was open."""
+    name = extract(catalog, turn("陳小文", "applicant_name", booking_change_pending=True))
+    assert name == {"booking_change_pending": None, "applicant_name": "陳小文"}
+    typed = extract(catalog, turn("A123456(3)", "id_type"))  # the number, straight away
+    assert typed == {"id_type": "hkid", "id_number": "A123456(3)"}
 
 
 def test_stopping_and_questions_are_left_to_their_rules(catalog: Catalog) -> None:

@@ -96,8 +96,10 @@ async def _ask_name(_: Catalog, __: BookingClient, turn: FormTurn) -> Step:
         return Step(replies=[Reply(question, [stop_button(phrases)])])
     notice = phrases("booking.privacy_notice", minutes=DRAFT_MINUTES,
                      days=default_schedule().keep_personal_data_days)
+    chosen = phrases("booking.time_chosen", slot=slot_title(
+        datetime.fromisoformat(turn.slots["booking_slot"]), phrases))
     return Step({"booking_privacy_notice_shown": True},
-                [Reply(f"{notice}\n\n{question}", [stop_button(phrases)])])
+                [Reply(f"{chosen}\n{notice}\n\n{question}", [stop_button(phrases)])])
 
 
 def _plain(key: str) -> Asker:

@@ -18,6 +18,7 @@ from bot.booking.conversation.turn import (
     FormTurn,
 )
 from bot.booking.conversation.words import asks_for_change, field_in, id_type_in, yes_or_no
+from bot.booking.identity import document_type_of
 from bot.booking.when import WhenRequest
 from bot.catalog.model import Catalog
 from bot.catalog.search import resolve, search_services
@@ -58,11 +59,13 @@ def extract(catalog: Catalog, turn: FormTurn) -> dict[str, Any]:
     if turn.intent in STOPS:
         return {}
     value = _EXTRACTORS[turn.requested](catalog, turn) if turn.requested in _EXTRACTORS else None
-    if value is not None:
-        return value
-    if turn.intent in INTERRUPTIONS:
+    if value is None and turn.intent in INTERRUPTIONS:
         return {}
-    return {turn.requested: turn.text or turn.entities.get(turn.requested) or ""}
+    if value is None:
+        value = {turn.requested: turn.text or turn.entities.get(turn.requested) or ""}
+    # an answer that changes nothing closes the "what to change?" question: it never traps
+    return {"booking_change_pending": None, **value} if turn.slots.get(
+        "booking_change_pending") else value
 
 
 def _at_start(catalog: Catalog, turn: FormTurn) -> dict[str, Any]:
@@ -90,6 +93,9 @@ def change_request(turn: FormTurn) -> dict[str, Any] | None:
              or (turn.requested == "booking_confirmed" and value_field is not None))
     if not wants:
         return None
+    if (turn.requested == "booking_service" and turn.intent != "change_booking" and not pending
+            and not value_field and not turn.entities.get("booking_field")):
+        return None  # "我想辦改名" names a service; it changes nothing
     field = field or value_field
     if field == turn.requested and not pending:
         return None  # "make it 3pm" when the time is asked: an answer, read with the day asked
@@ -102,10 +108,9 @@ def change_request(turn: FormTurn) -> dict[str, Any] | None:
         if field == "id_type":
             cleared["id_number"] = None
         return cleared
-    if pending and yes_or_no(turn.text, turn.intent) is False:  # "nothing to change"
-        return {"booking_change_pending": None}
-    if turn.requested == "booking_service" and not pending and turn.intent != "change_booking":
-        return None  # "我想辦改名" names a service; it changes nothing
+    if pending:  # "nothing to change", or an answer to the open question (extract)
+        return {"booking_change_pending": None} if yes_or_no(turn.text, turn.intent) is False \
+            else None
     return {"booking_change_pending": True, "booking_confirmed": None}
 
 
@@ -153,7 +158,10 @@ def _has_digits(slot: str) -> Any:
 
 def _id_type_value(_: Catalog, turn: FormTurn) -> dict[str, Any] | None:
     chosen = turn.entities.get("id_type") or id_type_in(turn.text)
-    return {"id_type": chosen} if chosen else None
+    if chosen:
+        return {"id_type": chosen}
+    shaped = document_type_of(turn.text)  # "A123456(3)" typed straight away
+    return {"id_type": shaped, "id_number": turn.text} if shaped else None
 
 
 def _yes_or_no(slot: str) -> Any:
