@@ -85,8 +85,9 @@ def test_book_look_up_and_cancel_a_video_session(stack: Stack) -> None:
     assert "編號" in texts(say(stack, "查一下我嘅預約", other))
     assert "電話" in texts(say(stack, reference, other))
     assert "狀態：已預約" in texts(say(stack, "+852 9123 4567", other))
-    # the booking just looked up is the one to cancel: no need to ask again
-    assert texts(say(stack, "取消我的預約", other)).startswith(f"已取消預約 {reference}")
+    # the booking just looked up is the one to cancel: no need to ask again, only to confirm
+    assert texts(say(stack, "取消我的預約", other)).startswith(f"取消 {reference}（")
+    assert texts(say(stack, "係", other)).startswith(f"已取消預約 {reference}")
 
 
 @pytest.fixture
