@@ -63,6 +63,7 @@ def test_a_time_after_a_day_is_that_day_and_moving_it_in_cantonese(stack: Stack)
     assert "個人資料" in notice and "30分鐘" in notice and "姓名" in notice  # before any data
     summary = give_details(chat, person)
     assert f"{first.month}月{first.day}日" in summary and "10:00–10:30" in summary
+    assert "能否通過視像辦理，目前未經官方確認" in summary  # said before the yes
     assert "陳*文" in summary and person.id_number[:7] not in summary and "****" in summary
     assert "修改哪一項" in chat("唔啱")  # read as yes by the NLU: it must not book
     assert chat("唔使改").startswith("請核對預約資訊")

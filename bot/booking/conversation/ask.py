@@ -14,7 +14,7 @@ from bot.booking.conversation.validate import booking_down
 from bot.booking.identity import ID_TYPES
 from bot.booking.schedule import default_schedule
 from bot.booking.when import WhenRequest
-from bot.catalog.model import Catalog
+from bot.catalog.model import Catalog, Service
 from bot.replies import Reply, payload, phrase_data
 
 Asker = Callable[[Catalog, BookingClient, FormTurn], Awaitable[Step]]
@@ -83,10 +83,19 @@ async def offer_times(client: BookingClient, turn: FormTurn, service_id: str, in
                 [Reply(text, [*buttons, stop_button(phrases)])])
 
 
+def _video_unconfirmed(service: Service, turn: FormTurn) -> list[str]:
+    """A line saying 视频办 is not confirmed for this service, when it is not."""
+    if service.channels.get("video") is True:
+        return []
+    return [turn.phrases("booking.video_unconfirmed", name=turn.phrases.text(service.name))]
+
+
 async def _ask_slot(catalog: Catalog, client: BookingClient, turn: FormTurn) -> Step:
     service = catalog.services[turn.slots["booking_service"]]
-    intro = turn.phrases("booking.booking_for", name=turn.phrases.text(service.name))
-    return await offer_times(client, turn, service.id, intro)
+    lines = [turn.phrases("booking.booking_for", name=turn.phrases.text(service.name))]
+    if not turn.slots.get("booking_slot_choices"):  # the first time the time is asked
+        lines += _video_unconfirmed(service, turn)
+    return await offer_times(client, turn, service.id, "\n".join(lines))
 
 
 async def _ask_name(_: Catalog, __: BookingClient, turn: FormTurn) -> Step:
@@ -127,6 +136,7 @@ async def _ask_confirmation(catalog: Catalog, _: BookingClient, turn: FormTurn) 
                    slot=slot_long(datetime.fromisoformat(slots["booking_slot"]), phrases),
                    name=slots["applicant_name"], phone=slots["contact_phone"],
                    document=document_name(slots["id_type"], turn), number=slots["id_number"])
+    text = "\n".join([*_video_unconfirmed(service, turn), text])
     return Step(replies=[Reply(text, [phrases.button("confirm", "/affirm"),
                                       phrases.button("change", "/deny"), stop_button(phrases)])])
 
