@@ -8,7 +8,9 @@ hold on any date; every booking uses a fresh identity (one person may hold only 
 
 from __future__ import annotations
 
+import json
 import re
+import sqlite3
 from datetime import date
 
 import pytest
@@ -47,6 +49,15 @@ def book(chat: Chat, person: Person, pick: int) -> str:
     return re.search(r"JM-[A-Z0-9]{4}-[A-Z0-9]{4}", booked).group(0)
 
 
+def slot_events(stack: Stack, sender: str) -> list[dict[str, object]]:
+    """Every slot event of a conversation, as the tracker store keeps it."""
+    database = stack.run_dir / f"tracker-{stack.rasa_port}.db"
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute("select data from events where sender_id = ? and "
+                                  "type_name = 'slot'", (sender,)).fetchall()
+    return [json.loads(data) for (data,) in rows]
+
+
 def booked_elsewhere(stack: Stack, pick: int) -> tuple[Person, str, Chat]:
     """Someone who booked in another conversation, and the new conversation they start."""
     person = new_person()
@@ -68,6 +79,10 @@ def test_a_time_after_a_day_is_that_day_and_moving_it_in_cantonese(stack: Stack)
     assert "修改哪一項" in chat("唔啱")  # read as yes by the NLU: it must not book
     assert chat("唔使改").startswith("請核對預約資訊")
     reference = re.search(r"JM-[A-Z0-9]{4}-[A-Z0-9]{4}", chat("好")).group(0)
+    stored = json.dumps(slot_events(stack, chat.sender), ensure_ascii=False)
+    assert "陳*文" in stored and "****" in stored  # contract 5: slots hold masked values only
+    for clear in (person.name, person.phone.replace(" ", ""), person.id_number[:7]):
+        assert clear not in stored
     chat(f"可唔可以改去{weekday_zh(second)}")
     assert on_day(second, chat.times_offered())
     new_time = chat.times_offered()[2]
