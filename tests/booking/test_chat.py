@@ -77,7 +77,7 @@ def test_a_time_after_a_day_is_that_day_and_moving_it_in_cantonese(stack: Stack)
     assert "能否通過視像辦理，目前未經官方確認" in summary  # said before the yes
     assert "陳*文" in summary and person.id_number[:7] not in summary and "****" in summary
     assert "修改哪一項" in chat("唔啱")  # read as yes by the NLU: it must not book
-    assert chat("唔使改").startswith("請核對預約資訊")
+    assert "請核對預約資訊" in chat("唔使改")
     reference = re.search(r"JM-[A-Z0-9]{4}-[A-Z0-9]{4}", chat("好")).group(0)
     stored = json.dumps(slot_events(stack, chat.sender), ensure_ascii=False)
     assert "陳*文" in stored and "****" in stored  # contract 5: slots hold masked values only
@@ -103,7 +103,7 @@ def test_tuesday_afternoon_then_3pm_and_changes_on_the_summary_in_english(stack:
     assert f"{first.day} " in summary and "15:00–15:30" in summary
     assert "What would you like to change?" in chat("Change something")
     summary = chat(f"{weekday_en(second)} {second.day} {second.strftime('%b')} 3pm")
-    assert summary.startswith("Please check your booking") and "15:00–15:30" in summary
+    assert "Please check your booking" in summary and "15:00–15:30" in summary
     assert f"{weekday_en(second)[:3]} {second.day} " in summary
     assert "booking stopped" in chat("Please cancel it")
 
