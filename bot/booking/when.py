@@ -128,10 +128,10 @@ def _day(text: str, today: date) -> date | None:
                          ("day after tomorrow", 2), ("tomorrow", 1), ("today", 0)):
         if word in text:
             return today + timedelta(days=offset)
-    weekday = _weekday(text, today)
-    if weekday:
-        return weekday
-    return _calendar_date(text, today)
+    weekday, calendar = _weekday(text, today), _calendar_date(text, today)
+    if weekday and calendar and calendar.isoweekday() != weekday.isoweekday():
+        return None  # "Tuesday 2 Dec" when the 2nd is a Wednesday: no day is safer than a guess
+    return calendar or weekday
 
 
 def _weekday(text: str, today: date) -> date | None:

@@ -95,6 +95,8 @@ def test_a_time_without_a_day_is_never_a_silent_guess() -> None:
     ("Tuesday 1 Dec 3pm", "booking_confirmed", "inform", {"booking_slot": "Tuesday 1 Dec 3pm"}),
     ("改電話做 +852 6123 4567", "id_number", "inform", {"contact_phone": "+852 6123 4567"}),
     ("我想改個名", "id_type", "inform", {"applicant_name": None}),
+    ("我想改一下电话", "booking_confirmed", "change_booking", {"contact_phone": None}),
+    ("改成周三下午吧", "id_number", "change_booking", {"booking_slot": "改成周三下午吧"}),
 ])
 def test_changing_an_answer_at_any_step(text: str, requested: str, intent: str,
                                         expected: dict[str, Any]) -> None:

@@ -35,6 +35,9 @@ OPENING = default_schedule().opening
     ("9:30", WhenRequest(None, MORNING, time(9, 30))),
     ("3pm", WhenRequest(None, AFTERNOON, time(15))),
     ("朝早三點", WhenRequest(None, MORNING, time(3))),  # said so: kept, and no slot will fit
+    ("Tuesday 1 Dec 3pm", WhenRequest(date(2026, 12, 1), AFTERNOON, time(15))),
+    ("Tuesday 2 Dec 3pm", WhenRequest(None, AFTERNOON, time(15))),  # the 2nd is a Wednesday
+    ("下星期二 12月1日", WhenRequest(date(2026, 12, 1))),
 ])
 def test_parses_days_periods_and_times(text: str, expected: WhenRequest) -> None:
     assert parse_when(text, FRIDAY, OPENING) == expected
