@@ -14,6 +14,7 @@ from bot.booking.conversation.turn import (
     BOOKING_SLOTS,
     LOOKUP_SLOTS,
     PERSONAL,
+    PURPOSE_INTENTS,
     REQUIRED,
     FormTurn,
     Step,
@@ -126,10 +127,9 @@ async def look_up(catalog: Catalog, client: BookingClient, turn: FormTurn) -> St
         return Step(done, [Reply(phrases("booking.unchanged", **words), [
             phrases.button("check", payload("check_booking")), human_button(phrases)])])
     if not turn.draft.get("contact_phone"):  # expired since the question: ask again
-        retry = "cancel_booking" if purpose == "cancel" else "change_booking"
         return Step({**done, "contact_phone": None}, [Reply(
             phrases("booking.draft_expired", minutes=DRAFT_MINUTES),
-            [phrases.button("retry", payload(retry))])])
+            [phrases.button("retry", payload(PURPOSE_INTENTS[purpose]))])])
     if purpose == "cancel":
         return await _cancel(client, turn, found, done)
     return await _move(client, turn, found, done)
@@ -168,7 +168,7 @@ async def _cancel(client: BookingClient, turn: FormTurn, found: Mapping[str, Any
     try:
         booking = await client.cancel(found["reference"], turn.draft["contact_phone"])
     except (BookingUnavailable, BookingRejected) as error:
-        return Step(done, [_lookup_failed(error, turn, "cancel_booking")])
+        return Step(done, [_lookup_failed(error, turn, PURPOSE_INTENTS["cancel"])])
     slot = slot_long(datetime.fromisoformat(booking["slot"]["start"]), phrases)
     return Step(done, [Reply(phrases("booking.cancelled", reference=booking["reference"],
                                      slot=slot),
@@ -182,7 +182,7 @@ async def _move(client: BookingClient, turn: FormTurn, found: Mapping[str, Any],
         booking = await client.move(found["reference"], turn.draft["contact_phone"],
                                     turn.slots["booking_slot"])
     except (BookingUnavailable, BookingRejected) as error:
-        return Step(done, [_lookup_failed(error, turn, "change_booking")])
+        return Step(done, [_lookup_failed(error, turn, PURPOSE_INTENTS["move"])])
     slot = slot_long(datetime.fromisoformat(booking["slot"]["start"]), phrases)
     return Step(done, [Reply(phrases("booking.moved", reference=booking["reference"], slot=slot),
                              [phrases.button("check", payload("check_booking")),

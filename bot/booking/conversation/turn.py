@@ -27,6 +27,8 @@ LOOKUP_REQUIRED = {
     "cancel": ("booking_reference", "contact_phone", "lookup_confirmed"),
     "move": ("booking_reference", "contact_phone", "booking_slot", "lookup_confirmed"),
 }
+# the intent that starts each purpose again (a "Try again" button)
+PURPOSE_INTENTS = {"check": "check_booking", "cancel": "cancel_booking", "move": "change_booking"}
 LOOKUP_SLOTS = ("booking_found", "booking_slot", "booking_slot_choices", "booking_when",
                 "lookup_confirmed")
 # intents that leave a form answer unfilled so their own rule answers, then the form resumes

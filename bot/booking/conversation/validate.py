@@ -20,6 +20,7 @@ from bot.booking.conversation.times import (
 )
 from bot.booking.conversation.turn import (
     LOOKUP_REQUIRED,
+    PURPOSE_INTENTS,
     REQUIRED,
     FormTurn,
     Step,
@@ -203,10 +204,14 @@ async def validate_lookup(client: BookingClient, turn: FormTurn, to_validate: Ma
             step, turn = step.then(part), turn.after(part)
             if "requested_slot" in part.slots:
                 return step
-    required = LOOKUP_REQUIRED.get(turn.slots.get("booking_lookup_purpose") or "check",
-                                   LOOKUP_REQUIRED["check"])
+    required = LOOKUP_REQUIRED[_purpose(turn)]
     missing = next((slot for slot in required if turn.slots.get(slot) is None), None)
     return step.then(Step({"requested_slot": missing}))
+
+
+def _purpose(turn: FormTurn) -> str:
+    purpose = turn.slots.get("booking_lookup_purpose")
+    return purpose if purpose in LOOKUP_REQUIRED else "check"
 
 
 def _reference(turn: FormTurn, value: Any) -> Step:
@@ -224,7 +229,8 @@ async def _find(client: BookingClient, turn: FormTurn) -> Step:
         booking = await client.lookup(turn.slots["booking_reference"], turn.draft["contact_phone"])
     except BookingUnavailable:
         return Step({"requested_slot": None}, [Reply(phrases("booking.lookup_down"), [
-            phrases.button("retry", payload("check_booking")), human_button(phrases)])])
+            phrases.button("retry", payload(PURPOSE_INTENTS[_purpose(turn)])),
+            human_button(phrases)])])
     except BookingRejected:
         return Step({"booking_reference": None, "contact_phone": None, "booking_found": None},
                     [Reply(phrases("booking.not_found"), [human_button(phrases)])],
