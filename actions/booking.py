@@ -1,15 +1,20 @@
-"""视频办 booking: the form's extraction, validation and questions, booking, checking, cancelling.
+"""视频办 booking: the forms' extraction, validation and questions; booking, checking, cancelling
+and moving.
 
-Thin wrappers: the decisions are in bot/booking/conversation.py, the HTTP in
-bot/booking/client.py. Failures never reach the user as silence or a stack trace: the booking
-service being down is a normal outcome with its own message (and a retry that cannot book twice).
+Thin wrappers: the decisions are in bot/booking/conversation/, the HTTP in bot/booking/client.py
+(async: nothing here blocks the action server's event loop). Failures never reach the user as
+silence or a stack trace: the booking service being down is a normal outcome with its own message
+(and a retry that cannot book twice).
+
+Personal data (contract 5): the clear name, phone and ID number live only in a short-lived draft
+in the channel state; the slots these actions set hold masked values.
 """
 
 from __future__ import annotations
 
 import logging
 from functools import cache
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -19,30 +24,48 @@ from rasa_sdk.types import DomainDict
 from actions.base import language_of, latest_entities, typed_text
 from bot.booking import conversation
 from bot.booking.client import BookingClient
-from bot.booking.conversation import FormTurn, Step
+from bot.booking.conversation import Drafts, FormTurn, Step
+from bot.booking.conversation.turn import LOOKUP_REQUIRED
 from bot.booking.schedule import beijing_now
 from bot.catalog import default_catalog
 from bot.dialogue import error_reply
 
 logger = logging.getLogger(__name__)
+drafts = Drafts()
 
 
 @cache
 def booking_client() -> BookingClient:
-    """Configured by BOOKING_API_URL, BOOKING_API_TOKEN and BOOKING_API_TIMEOUT."""
+    """Configured by BOOKING_API_URL, BOOKING_API_TOKEN, BOOKING_API_TIMEOUT and
+    BOOKING_API_DEADLINE."""
     return BookingClient.from_environment()
 
 
-def form_turn(tracker: Tracker) -> FormTurn:
+async def form_turn(tracker: Tracker) -> FormTurn:
     intent = ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
+    slots = dict(tracker.slots)
     return FormTurn(text=typed_text(tracker), intent=intent, entities=latest_entities(tracker),
-                    slots=dict(tracker.slots), language=language_of(tracker), now=beijing_now())
+                    slots=slots, language=language_of(tracker), now=beijing_now(),
+                    draft=await drafts.load(slots.get("booking_draft")))
 
 
-def send(dispatcher: CollectingDispatcher, step: Step) -> list[EventType]:
+async def send(dispatcher: CollectingDispatcher, turn: FormTurn, step: Step) -> list[EventType]:
+    """Keeps the step's clear values in the draft, says its replies, returns its slot events."""
+    events: list[EventType] = []
+    draft_id = turn.slots.get("booking_draft")
+    if step.draft and (draft_id or any(step.draft.values())):
+        if not draft_id:
+            draft_id = conversation.new_draft_id()
+            events.append(SlotSet("booking_draft", draft_id))
+        await drafts.update(draft_id, step.draft)
     for reply in step.replies:
         dispatcher.utter_message(**reply.as_message())
-    return [SlotSet(name, value) for name, value in step.slots.items()]
+    return events + [SlotSet(name, value) for name, value in step.slots.items()]
+
+
+def _apologise(dispatcher: CollectingDispatcher, tracker: Tracker, name: str) -> None:
+    logger.exception("%s failed for %s", name, tracker.sender_id)
+    dispatcher.utter_message(**error_reply(language_of(tracker), None).as_message())
 
 
 class _SafeValidation:
@@ -53,8 +76,7 @@ class _SafeValidation:
         try:
             return await super().run(dispatcher, tracker, domain)  # type: ignore[misc]
         except Exception:
-            logger.exception("%s failed for %s", self.name(), tracker.sender_id)  # type: ignore[attr-defined]
-            dispatcher.utter_message(**error_reply(language_of(tracker), None).as_message())
+            _apologise(dispatcher, tracker, self.name())  # type: ignore[attr-defined]
             return [SlotSet("requested_slot", None)]
 
 
@@ -66,48 +88,39 @@ class ValidateVideoBookingForm(_SafeValidation, FormValidationAction):
 
     async def get_extraction_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> list[EventType]:
-        extracted = conversation.extract(default_catalog(), form_turn(tracker))
+        extracted = conversation.extract(default_catalog(), await form_turn(tracker))
         return [SlotSet(name, value) for name, value in extracted.items()]
 
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> list[EventType]:
-        to_validate = tracker.slots_to_validate()
-        if conversation.is_confirmed_retry(tracker.slots):
-            # "再试一次" after an outage: the same confirmed answers go to the booking API again
-            return [SlotSet(slot, value) for slot, value in to_validate.items()]
-        turn = form_turn(tracker)
-        events: list[EventType] = []
-        for slot, value in to_validate.items():
-            if slot not in conversation.REQUIRED or value is None:
-                events.append(SlotSet(slot, value))
-                continue
-            step = conversation.validate(default_catalog(), booking_client(), turn, slot, value)
-            events += send(dispatcher, step)
-        return events
+        turn = await form_turn(tracker)
+        step = await conversation.validate_booking(default_catalog(), booking_client(), turn,
+                                                   tracker.slots_to_validate())
+        return await send(dispatcher, turn, step)
 
 
 class ValidateBookingLookupForm(_SafeValidation, FormValidationAction):
+    """Reference and phone, then (to cancel or move) the new time and a yes; the validation names
+    the next question itself, as it depends on the purpose."""
+
     def name(self) -> str:
         return "validate_booking_lookup_form"
 
     async def get_extraction_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> list[EventType]:
-        extracted = conversation.extract_lookup(form_turn(tracker))
+        extracted = conversation.extract_lookup(await form_turn(tracker))
         return [SlotSet(name, value) for name, value in extracted.items()]
 
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> list[EventType]:
-        turn = form_turn(tracker)
-        events: list[EventType] = []
-        for slot, value in tracker.slots_to_validate().items():
-            if slot == "booking_reference":
-                events += send(dispatcher, conversation.validate_reference(turn, value))
-            elif slot == "contact_phone" and value is not None:
-                events += send(dispatcher, conversation.validate(
-                    default_catalog(), booking_client(), turn, slot, value))
-            else:
-                events.append(SlotSet(slot, value))
-        return events
+        turn = await form_turn(tracker)
+        step = await conversation.validate_lookup(booking_client(), turn,
+                                                  tracker.slots_to_validate())
+        return await send(dispatcher, turn, step)
+
+    async def next_requested_slot(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: DomainDict) -> EventType | None:
+        return None  # validate_lookup has set requested_slot
 
 
 class _StepAction:
@@ -121,65 +134,53 @@ class _StepAction:
     def name(self) -> str:
         return self.action_name
 
-    def step(self, tracker: Tracker) -> Step:
+    async def step(self, turn: FormTurn) -> Step:
         raise NotImplementedError
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         try:
-            return send(dispatcher, self.step(tracker))
+            turn = await form_turn(tracker)
+            return await send(dispatcher, turn, await self.step(turn))
         except Exception:
-            logger.exception("%s failed for %s", self.name(), tracker.sender_id)
-            dispatcher.utter_message(**error_reply(language_of(tracker), None).as_message())
+            _apologise(dispatcher, tracker, self.name())
             return []
 
 
-def _asker(slot: str) -> type[Action]:
+def _asker(action_name: str, slot: str, lookup: bool) -> type[Action]:
     class AskSlot(_StepAction, Action):
-        action_name = f"action_ask_{slot}"
+        async def step(self, turn: FormTurn) -> Step:
+            ask: Any = conversation.ask_lookup if lookup else conversation.ask
+            return await ask(default_catalog(), booking_client(), turn, slot)
 
-        def step(self, tracker: Tracker) -> Step:
-            return conversation.ask(default_catalog(), booking_client(), form_turn(tracker), slot)
-
-    AskSlot.__name__ = f"ActionAsk_{slot}"
+    AskSlot.action_name = action_name
+    AskSlot.__name__ = f"Ask_{action_name}"
     return AskSlot
 
 
-def _lookup_asker(slot: str) -> type[Action]:
-    class AskLookupSlot(_StepAction, Action):
-        action_name = f"action_ask_booking_lookup_form_{slot}"
-
-        def step(self, tracker: Tracker) -> Step:
-            return conversation.ask_lookup(form_turn(tracker), slot)
-
-    AskLookupSlot.__name__ = f"ActionAskLookup_{slot}"
-    return AskLookupSlot
-
-
-# one question action per form slot (Rasa looks for action_ask_<slot>)
-ASK_ACTIONS = [_asker(slot) for slot in conversation.REQUIRED] + [
-    _lookup_asker(slot) for slot in ("booking_reference", "contact_phone")]
+# one question action per form slot (Rasa looks for action_ask_<form>_<slot>, then action_ask_<slot>)
+ASK_ACTIONS = [_asker(f"action_ask_{slot}", slot, lookup=False)
+               for slot in conversation.REQUIRED] + [
+    _asker(f"action_ask_booking_lookup_form_{slot}", slot, lookup=True)
+    for slot in LOOKUP_REQUIRED["move"]]
 
 
 class ActionSubmitBooking(_StepAction, Action):
     action_name = "action_submit_booking"
 
-    def step(self, tracker: Tracker) -> Step:
-        return conversation.submit(default_catalog(), booking_client(), tracker.slots,
-                                   language_of(tracker))
+    async def step(self, turn: FormTurn) -> Step:
+        return await conversation.submit(default_catalog(), booking_client(), turn)
 
 
 class ActionStopBooking(_StepAction, Action):
     action_name = "action_stop_booking"
 
-    def step(self, tracker: Tracker) -> Step:
-        return conversation.stopped(language_of(tracker))
+    async def step(self, turn: FormTurn) -> Step:
+        return conversation.stopped(turn)
 
 
 class ActionBookingLookup(_StepAction, Action):
     action_name = "action_booking_lookup"
 
-    def step(self, tracker: Tracker) -> Step:
-        return conversation.look_up(default_catalog(), booking_client(), tracker.slots,
-                                    language_of(tracker),
-                                    tracker.get_slot("booking_lookup_purpose") or "check")
+    async def step(self, turn: FormTurn) -> Step:
+        return await conversation.look_up(default_catalog(), booking_client(), turn)

@@ -17,8 +17,6 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bot.booking.identity import mask
-
 _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 _SEP = r"[ \-]?"
 # Not inside a longer word or number, and not a part of a code like JM-2345-6789 or a UUID.
@@ -62,6 +60,11 @@ def mask_numbers(text: str) -> str:
         pieces += [text[last:match.start()], _mask_number(match)]
         last = match.end()
     return "".join(pieces) + text[last:] if pieces else text
+
+
+def mask(value: str) -> str:
+    """A personal number as it is kept and shown: only the last 4 characters show."""
+    return "*" * max(len(value) - 4, 2) + value[-4:]
 
 
 def mask_name(name: str) -> str:

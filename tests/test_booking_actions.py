@@ -1,18 +1,18 @@
-"""The booking form's actions with a real Tracker and CollectingDispatcher.
+"""The booking forms' actions with a real Tracker and CollectingDispatcher.
 
-HTTP goes to a real booking service on a free port (tests/booking/conftest.py), or is mocked with
-`responses` where a timeout or a 5xx is the point.
+HTTP goes to a real booking service on a free port (tests/booking/conftest.py), or to a scripted
+stub (tests/booking/stub.py) where a timeout or a 5xx is the point. Slots must never hold a clear
+name, phone or ID number: those live in the draft (the channel state).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
-import responses
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import booking as booking_actions
@@ -23,13 +23,16 @@ from actions.booking import (
     ValidateBookingLookupForm,
     ValidateVideoBookingForm,
 )
+from bot.booking.conversation import Drafts
 from bot.booking.schedule import default_schedule
-from tests.booking.conftest import NOW, TOKEN, RunningService, start_service
+from tests.booking.conftest import NOW, TOKEN, RunningService, serve_in_thread, start_service
+from tests.booking.stub import Answer, StubBookingApi
 
+CLEAR = {"applicant_name": "陳大文", "contact_phone": "+85291234567", "id_number": "A1234563"}
 FILLED = {"booking_service": "property_registration", "booking_slot": "2026-12-01T14:30+08:00",
-          "applicant_name": "陳大文", "contact_phone": "+85291234567", "id_type": "hkid",
-          "id_number": "A1234563", "booking_confirmed": True,
-          "booking_idempotency_key": "conversation-key-1"}
+          "applicant_name": "陳**", "contact_phone": "+852 ****4567", "id_type": "hkid",
+          "id_number": "****4563", "booking_confirmed": True,
+          "booking_idempotency_key": "conversation-key-1", "booking_draft": "draft-filled"}
 
 
 @pytest.fixture
@@ -39,23 +42,52 @@ def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningServ
         yield running
 
 
+@pytest.fixture
+def stub(monkeypatch: pytest.MonkeyPatch) -> Iterator[StubBookingApi]:
+    scripted = StubBookingApi()
+    for url in serve_in_thread(scripted):
+        point_actions_at(url, monkeypatch)
+        yield scripted
+
+
+@pytest.fixture(autouse=True)
+async def close_booking_client() -> AsyncIterator[None]:
+    yield
+    if booking_actions.booking_client.cache_info().currsize:
+        await booking_actions.booking_client().close()
+
+
 def point_actions_at(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BOOKING_API_URL", url)
     monkeypatch.setenv("BOOKING_API_TOKEN", TOKEN)
+    monkeypatch.setenv("BOOKING_API_TIMEOUT", "0.5")
+    monkeypatch.setenv("BOOKING_API_DEADLINE", "2")
     monkeypatch.setattr(booking_actions, "beijing_now", lambda: NOW)
     booking_actions.booking_client.cache_clear()
+
+
+@pytest.fixture
+async def filled_draft() -> dict[str, str]:
+    await Drafts().update("draft-filled", CLEAR)
+    return FILLED
 
 
 async def run(action: Any, tracker: Any, domain: dict[str, Any]
               ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     dispatcher = CollectingDispatcher()
     events = await action.run(dispatcher, tracker, domain)
-    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}, dispatcher.messages
+    slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    assert not set(CLEAR.values()) & set(map(str, slots.values())), "a clear value in a slot"
+    return slots, dispatcher.messages
 
 
 def form_tracker(make_tracker, text: str, requested: str | None, intent: str = "inform",
                  entities: list[dict[str, Any]] | None = None, **slots: Any) -> Any:
     return make_tracker(text, intent, entities, slots={**slots, "requested_slot": requested})
+
+
+def texts(messages: list[dict[str, Any]]) -> str:
+    return "\n".join(m.get("text") or "" for m in messages)
 
 
 async def test_a_service_named_before_is_reused(make_tracker, domain, api) -> None:
@@ -81,7 +113,13 @@ async def test_a_typed_period_offers_the_free_slots_in_it(make_tracker, domain, 
     slots, messages = await run(ValidateVideoBookingForm(), tracker, domain)
     assert slots["booking_slot"] is None
     assert slots["booking_slot_choices"][0] == "2026-12-02T09:00+08:00"
+    assert slots["booking_when"] == {"day": "2026-12-02", "period": "morning"}
     assert messages == []  # the next question lists them
+    ten = form_tracker(make_tracker, "十點", "booking_slot", booking_service="property_registration",
+                       booking_slot_choices=slots["booking_slot_choices"],
+                       booking_when=slots["booking_when"])
+    slots, _ = await run(ValidateVideoBookingForm(), ten, domain)
+    assert slots["booking_slot"] == "2026-12-02T10:00+08:00"  # that day, never another
 
 
 async def test_a_typed_time_that_is_free_is_taken(make_tracker, domain, api) -> None:
@@ -99,16 +137,33 @@ async def test_a_closed_day_says_so_and_offers_the_next(make_tracker, domain, ap
     assert slots["booking_slot_choices"][0].startswith("2026-12-07")
 
 
+async def test_personal_answers_go_masked_to_slots_and_clear_to_the_draft(make_tracker, domain,
+                                                                          api) -> None:
+    name = form_tracker(make_tracker, "陳大文", "applicant_name")
+    slots, _ = await run(ValidateVideoBookingForm(), name, domain)
+    draft_id = slots["booking_draft"]
+    assert slots["applicant_name"] == "陳**"
+    phone = form_tracker(make_tracker, "９１２３ ４５６７", "contact_phone", booking_draft=draft_id,
+                         applicant_name="陳**")
+    slots, _ = await run(ValidateVideoBookingForm(), phone, domain)
+    assert slots["contact_phone"] == "+852 ****4567" and "booking_draft" not in slots
+    assert await Drafts().load(draft_id) == {"applicant_name": "陳大文",
+                                             "contact_phone": "+85291234567"}
+
+
 async def test_each_bad_answer_gets_its_own_reask(make_tracker, domain, api) -> None:
-    phone = form_tracker(make_tracker, "9123 4567", "contact_phone")
+    phone = form_tracker(make_tracker, "6612 3456", "contact_phone")
     _, messages = await run(ValidateVideoBookingForm(), phone, domain)
     assert "+852（香港）或 +853（澳門）" in messages[0]["text"]
     in_macau = form_tracker(make_tracker, "6612 3456", "contact_phone", region="macau")
     slots, _ = await run(ValidateVideoBookingForm(), in_macau, domain)
-    assert slots["contact_phone"] == "+85366123456"
+    assert slots["contact_phone"] == "+853 ****3456"
     id_number = form_tracker(make_tracker, "A123456(4)", "id_number", id_type="hkid")
     _, messages = await run(ValidateVideoBookingForm(), id_number, domain)
     assert "香港身份證號碼的校驗位對不上" in messages[0]["text"]
+    hidden = form_tracker(make_tracker, "\u202e陳大文", "applicant_name")
+    slots, messages = await run(ValidateVideoBookingForm(), hidden, domain)
+    assert slots["applicant_name"] is None and "重新輸入" in messages[0]["text"]
 
 
 async def test_a_question_mid_form_is_left_to_its_rule(make_tracker, domain, api) -> None:
@@ -117,105 +172,206 @@ async def test_a_question_mid_form_is_left_to_its_rule(make_tracker, domain, api
     assert "applicant_name" not in slots and messages == []
 
 
-async def test_no_then_change_the_phone(make_tracker, domain, api) -> None:
-    no = form_tracker(make_tracker, "唔啱", "booking_confirmed", "deny", **FILLED)
+async def test_asked_for_a_phone_the_user_changes_the_time(make_tracker, domain, api) -> None:
+    tracker = form_tracker(make_tracker, "改做禮拜三下晝得唔得", "contact_phone",
+                           "ask_eligibility", booking_service="property_registration",
+                           booking_slot="2026-12-01T14:30+08:00")
+    slots, messages = await run(ValidateVideoBookingForm(), tracker, domain)
+    assert slots["booking_slot"] is None and messages == []
+    assert all(c.startswith("2026-12-02T1") for c in slots["booking_slot_choices"])
+
+
+async def test_no_then_change_the_phone(make_tracker, domain, api, filled_draft) -> None:
+    no = form_tracker(make_tracker, "唔啱", "booking_confirmed", "deny", **filled_draft)
     slots, _ = await run(ValidateVideoBookingForm(), no, domain)
     assert slots["booking_change_pending"] is True and slots["booking_confirmed"] is None
     change = form_tracker(make_tracker, '/inform{"booking_field":"contact_phone"}',
                           "booking_confirmed", "inform",
                           [{"entity": "booking_field", "value": "contact_phone"}],
-                          **{**FILLED, "booking_confirmed": None, "booking_change_pending": True})
+                          **{**filled_draft, "booking_confirmed": None,
+                             "booking_change_pending": True})
     slots, _ = await run(ValidateVideoBookingForm(), change, domain)
     assert slots["contact_phone"] is None and slots["booking_change_pending"] is None
     assert slots["booking_idempotency_key"] is None  # a changed booking is a new request
 
 
-async def test_a_retry_after_an_outage_keeps_the_confirmed_answers(make_tracker, domain,
-                                                                    monkeypatch) -> None:
-    point_actions_at("http://booking.test", monkeypatch)
-    tracker = make_tracker("/book_video_service", "book_video_service", slots=FILLED)
-    for name, value in FILLED.items():  # as Rasa passes prefilled slots at form activation
+async def test_a_retry_after_an_outage_keeps_the_confirmed_answers(make_tracker, domain, stub,
+                                                                    filled_draft) -> None:
+    tracker = make_tracker("/book_video_service", "book_video_service", slots=filled_draft)
+    for name, value in filled_draft.items():  # as Rasa passes prefilled slots at activation
         tracker.events.append({"event": "slot", "name": name, "value": value})
-    with responses.RequestsMock():  # no HTTP allowed: nothing is checked again
-        slots, messages = await run(ValidateVideoBookingForm(), tracker, domain)
+    slots, messages = await run(ValidateVideoBookingForm(), tracker, domain)
     assert messages == [] and slots["booking_slot"] == FILLED["booking_slot"]
+    assert stub.requests == []  # nothing is checked again
 
 
-async def test_yes_sets_one_idempotency_key(make_tracker, domain, api) -> None:
+async def test_yes_sets_one_idempotency_key(make_tracker, domain, api, filled_draft) -> None:
     yes = form_tracker(make_tracker, "好", "booking_confirmed", "affirm",
-                       **{**FILLED, "booking_confirmed": None, "booking_idempotency_key": None})
+                       **{**filled_draft, "booking_confirmed": None,
+                          "booking_idempotency_key": None})
     slots, _ = await run(ValidateVideoBookingForm(), yes, domain)
     assert slots["booking_confirmed"] is True and len(slots["booking_idempotency_key"]) == 32
 
 
-async def test_booking_then_check_then_cancel(make_tracker, domain, api) -> None:
+async def lookup_turn(make_tracker, domain, text: str, intent: str, requested: str | None,
+                      **slots: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    tracker = form_tracker(make_tracker, text, requested, intent, **slots)
+    if requested is None:
+        for name, value in slots.items():
+            tracker.events.append({"event": "slot", "name": name, "value": value})
+    return await run(ValidateBookingLookupForm(), tracker, domain)
+
+
+async def test_book_check_cancel_with_a_yes_then_book_again(make_tracker, domain, api,
+                                                           filled_draft) -> None:
     slots, (message,) = await run(ActionSubmitBooking(), make_tracker(
-        "好", "affirm", slots=FILLED), domain)
+        "好", "affirm", slots=filled_draft), domain)
     reference = slots["booking_reference"]
     assert f"預約編號：{reference}" in message["text"]
     assert "2026年12月1日（星期二）14:30–15:00（北京時間，與香港、澳門時間相同）" in message["text"]
     assert slots["id_number"] is None and slots["booking_idempotency_key"] is None
-    assert slots["contact_phone"] == "+85291234567"  # kept for checking
-    lookup = {"booking_reference": reference, "contact_phone": "+85291234567"}
-    _, (found,) = await run(ActionBookingLookup(), make_tracker(
-        "查一下", "check_booking", slots={**lookup, "booking_lookup_purpose": "check"}), domain)
-    assert "狀態：已預約" in found["text"]
+    assert slots["contact_phone"] == "+852 ****4567"  # kept, masked, for checking
+    assert await Drafts().load("draft-filled") == {"contact_phone": "+85291234567"}
+    kept = {"booking_reference": reference, "contact_phone": "+852 ****4567",
+            "booking_draft": "draft-filled", "booking_lookup_purpose": "cancel"}
+    # "取消我的預約" with the reference and phone known: the form asks first
+    slots, messages = await lookup_turn(make_tracker, domain, "取消我的預約", "cancel_booking",
+                                        None, **kept)
+    assert slots["requested_slot"] == "lookup_confirmed"
+    assert slots["booking_found"]["status"] == "booked" and messages == []
+    found = slots["booking_found"]
+    _, (kept_message,) = await run(ActionBookingLookup(), make_tracker(
+        "唔好", "deny", slots={**kept, "booking_found": found, "lookup_confirmed": False}),
+        domain)
+    assert kept_message["text"].startswith(f"好的，沒有改動，預約 {reference}")
     _, (cancelled,) = await run(ActionBookingLookup(), make_tracker(
-        "取消", "cancel_booking", slots={**lookup, "booking_lookup_purpose": "cancel"}), domain)
+        "係", "affirm", slots={**kept, "booking_found": found, "lookup_confirmed": True}), domain)
     assert cancelled["text"].startswith(f"已取消預約 {reference}")
+    assert cancelled["buttons"][0]["payload"] == (
+        '/book_video_service{"service":"property_registration"}')  # booking again keeps it
 
 
-async def test_retrying_after_an_outage_books_once(make_tracker, domain, api,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    tracker = make_tracker("好", "affirm", slots=FILLED)
-    with responses.RequestsMock() as mocked:
-        mocked.post(f"{api.url}/v1/bookings", body=requests.Timeout())
-        mocked.post(f"{api.url}/v1/bookings", body=requests.Timeout())
-        slots, (message,) = await run(ActionSubmitBooking(), tracker, domain)
-    assert "你填寫的資料都保留着" in message["text"]
+async def test_the_cancel_question_names_the_booking(make_tracker, domain, api) -> None:
+    from actions.booking import ASK_ACTIONS
+    ask = next(a for a in ASK_ACTIONS
+               if a().name() == "action_ask_booking_lookup_form_lookup_confirmed")
+    found = {"reference": "JM-AAAA-CCCC", "service": "property_registration",
+             "start": "2026-12-03T10:00+08:00", "status": "booked"}
+    _, (question,) = await run(ask(), make_tracker("取消", "cancel_booking", slots={
+        "booking_found": found, "booking_lookup_purpose": "cancel"}), domain)
+    assert question["text"] == "取消 JM-AAAA-CCCC（12月3日，星期四，10:00）？"  # no nested brackets
+    assert [b["payload"] for b in question["buttons"]] == ["/affirm", "/deny"]
+
+
+async def test_moving_a_booking_in_one_conversation(make_tracker, domain, api,
+                                                    filled_draft) -> None:
+    slots, _ = await run(ActionSubmitBooking(), make_tracker("好", "affirm", slots=filled_draft),
+                         domain)
+    reference = slots["booking_reference"]
+    kept = {"booking_reference": reference, "contact_phone": "+852 ****4567",
+            "booking_draft": "draft-filled", "booking_lookup_purpose": "move"}
+    slots, _ = await lookup_turn(make_tracker, domain, "move it to Thursday 10am",
+                                 "change_booking", None, **kept)
+    assert slots["booking_slot"] == "2026-12-03T10:00+08:00"
+    assert slots["requested_slot"] == "lookup_confirmed"
+    _, (moved,) = await run(ActionBookingLookup(), make_tracker("yes move it", "affirm", slots={
+        **kept, "booking_found": slots["booking_found"], "booking_slot": slots["booking_slot"],
+        "lookup_confirmed": True}), domain)
+    assert moved["text"].startswith(f"Moved: booking {reference} is now at Thu 3 Dec 2026, 10:00")
+
+
+async def test_the_fourth_booking_of_one_person_gets_a_clear_message(
+        make_tracker, domain, api, filled_draft) -> None:
+    for number, start in enumerate(("2026-12-02T09:00", "2026-12-02T09:30", "2026-12-02T10:00",
+                                    "2026-12-02T10:30")):
+        _, (message,) = await run(ActionSubmitBooking(), make_tracker("好", "affirm", slots={
+            **filled_draft, "booking_slot": f"{start}+08:00",
+            "booking_idempotency_key": f"fourth-key-{number}"}), domain)
+        await Drafts().update("draft-filled", CLEAR)
+    assert "最多可同時持有3個未到期的視像辦預約" in message["text"]
+    assert message["buttons"][0]["payload"] == "/check_booking"
+
+
+def booking_answer(status: str) -> dict[str, Any]:
+    return {"reference": "JM-AAAA-CCCC", "service": "property_registration", "status": status,
+            "slot": {"start": "2026-12-01T14:30+08:00", "end": "2026-12-01T15:00+08:00"}}
+
+
+async def test_an_unknown_outcome_is_looked_up_by_its_key(make_tracker, domain, stub,
+                                                         filled_draft) -> None:
+    stub.answer("POST", "/v1/bookings", Answer(delay=1))
+    stub.answer("POST", "/v1/bookings/by-key", Answer(200, booking_answer("booked")))
+    slots, (message,) = await run(ActionSubmitBooking(), make_tracker(
+        "好", "affirm", slots=filled_draft), domain)
+    assert slots["booking_reference"] == "JM-AAAA-CCCC" and "預約成功" in message["text"]
+    keys = [body for method, path, _, body in stub.requests if path.endswith("by-key")]
+    assert keys == [{"idempotency_key": "conversation-key-1"}]
+
+
+async def test_no_answer_at_all_keeps_everything_for_a_retry(make_tracker, domain, stub,
+                                                            filled_draft) -> None:
+    stub.answer("POST", "/v1/bookings", Answer(503))
+    stub.answer("POST", "/v1/bookings/by-key", Answer(503))
+    slots, (message,) = await run(ActionSubmitBooking(), make_tracker(
+        "好", "affirm", slots=filled_draft), domain)
+    assert "未能確認這次預約是否成功" in message["text"]
     assert message["buttons"][0]["payload"] == "/book_video_service"
-    assert slots == {}  # nothing cleared: the user's answers stay for the retry
-    first, _ = await run(ActionSubmitBooking(), tracker, domain)
-    again, _ = await run(ActionSubmitBooking(), tracker, domain)  # e.g. a double tap
-    assert first["booking_reference"] == again["booking_reference"]
+    assert slots == {}  # nothing cleared: the retry sends the same key
 
 
-async def test_booking_service_errors(make_tracker, domain,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    point_actions_at("http://booking.test", monkeypatch)
-    with responses.RequestsMock() as mocked:
-        mocked.post("http://booking.test/v1/bookings", status=409,
-                    json={"error": {"code": "slot_full", "message": "taken"}})
-        slots, (message,) = await run(ActionSubmitBooking(), make_tracker(
-            "yes please book it", "affirm", slots=FILLED), domain)
+async def test_a_replayed_key_of_a_cancelled_booking_says_cancelled(make_tracker, domain, stub,
+                                                                   filled_draft) -> None:
+    stub.answer("POST", "/v1/bookings", Answer(200, booking_answer("cancelled")))
+    _, (message,) = await run(ActionSubmitBooking(), make_tracker(
+        "book it", "affirm", slots=filled_draft), domain)
+    assert "has since been cancelled" in message["text"]
+
+
+async def test_an_expired_draft_is_asked_again_not_sent(make_tracker, domain, stub) -> None:
+    slots, (message,) = await run(ActionSubmitBooking(), make_tracker(
+        "好", "affirm", slots={**FILLED, "booking_draft": "gone"}), domain)
+    assert slots["applicant_name"] is None and "30分鐘" in message["text"]
+    assert stub.requests == []
+
+
+async def test_booking_service_errors(make_tracker, domain, stub, filled_draft) -> None:
+    stub.answer("POST", "/v1/bookings", Answer(409, {"error": {"code": "slot_full",
+                                                               "message": "taken"}}))
+    slots, (message,) = await run(ActionSubmitBooking(), make_tracker(
+        "yes please book it", "affirm", slots=filled_draft), domain)
     assert message["text"].startswith("Sorry, that time has just been taken")
     assert slots["booking_slot"] is None and slots["booking_idempotency_key"] is None
-    with responses.RequestsMock() as mocked:
-        mocked.get("http://booking.test/v1/slots", status=502)
-        tracker = form_tracker(make_tracker, "tomorrow afternoon", "booking_slot",
-                               booking_service="property_registration")
-        slots, (message,) = await run(ValidateVideoBookingForm(), tracker, domain)
+    stub.answer("GET", "/v1/slots", Answer(502))
+    tracker = form_tracker(make_tracker, "tomorrow afternoon", "booking_slot",
+                           booking_service="property_registration")
+    slots, (message,) = await run(ValidateVideoBookingForm(), tracker, domain)
     assert slots["requested_slot"] is None and "not answering" in message["text"]
 
 
 async def test_lookup_form_reads_a_reference(make_tracker, domain, api) -> None:
-    tracker = form_tracker(make_tracker, "我個編號係 jm 7k3m 9qtx", "booking_reference")
-    slots, _ = await run(ValidateBookingLookupForm(), tracker, domain)
+    slots, _ = await lookup_turn(make_tracker, domain, "我個編號係 jm 7k3m 9qtx", "inform",
+                                 "booking_reference", booking_lookup_purpose="check")
     assert slots["booking_reference"] == "JM-7K3M-9QTX"
-    wrong = form_tracker(make_tracker, "唔記得", "booking_reference")
-    slots, (message,) = await run(ValidateBookingLookupForm(), wrong, domain)
+    assert slots["requested_slot"] == "contact_phone"
+    slots, (message,) = await lookup_turn(make_tracker, domain, "唔記得", "inform",
+                                          "booking_reference", booking_lookup_purpose="check")
     assert slots["booking_reference"] is None and "JM-" in message["text"]
+    assert slots["requested_slot"] == "booking_reference"
 
 
-async def test_a_wrong_reference_is_not_found(make_tracker, domain, api) -> None:
-    lookup = {"booking_reference": "JM-AAAA-CCCC", "contact_phone": "+85291234567",
-              "booking_lookup_purpose": "check"}
-    slots, (message,) = await run(ActionBookingLookup(), make_tracker(
-        "JM-AAAA-CCCC", "inform", slots=lookup), domain)
+async def test_a_wrong_reference_is_not_found_and_asked_again(make_tracker, domain, api) -> None:
+    slots, (message,) = await lookup_turn(
+        make_tracker, domain, "+852 9123 4567", "inform", "contact_phone",
+        booking_reference="JM-AAAA-CCCC", booking_lookup_purpose="check")
     assert "沒有找到" in message["text"] and slots["booking_reference"] is None
+    assert slots["requested_slot"] == "booking_reference"
 
 
-async def test_stopping_clears_the_answers(make_tracker, domain) -> None:
-    slots, (message,) = await run(ActionStopBooking(), make_tracker("算了", "stop"), domain)
+async def test_stopping_clears_the_answers_and_the_draft(make_tracker, domain,
+                                                         filled_draft) -> None:
+    slots, (message,) = await run(ActionStopBooking(), make_tracker("算了", "stop",
+                                                                    slots=filled_draft), domain)
     assert slots["id_number"] is None and slots["booking_service"] is None
     assert message["text"].startswith("好的，已停止預約")
+    assert await Drafts().load("draft-filled") == {}
+    json.dumps(slots)  # plain data for the tracker store

@@ -1,7 +1,7 @@
 """The booking service's commands.
 
     python -m bot.booking serve [--host 127.0.0.1] [--port 5056]
-    python -m bot.booking purge [--days 30]
+    python -m bot.booking purge [--days N]   (default: keep_personal_data_days in schedule.yml)
 
 Configuration comes from the environment:
     BOOKING_API_TOKEN     bearer token shared with the action server (required to serve)
@@ -45,8 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=DEFAULT_PORT)
     purge = commands.add_parser("purge", help="delete personal data of past bookings")
-    purge.add_argument("--days", type=int, default=30,
-                       help="keep personal data this many days after the slot (default 30)")
+    purge.add_argument("--days", type=int, default=default_schedule().keep_personal_data_days,
+                       help="keep personal data this many days after the slot "
+                            "(default: keep_personal_data_days in schedule.yml)")
     args = parser.parse_args(argv)
     install_log_masking()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

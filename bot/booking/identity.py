@@ -1,19 +1,30 @@
-"""Contact phones and identity documents of Hong Kong and Macau residents: checking and masking.
+"""Contact phones, names and identity documents of Hong Kong and Macau residents: checking and
+masking.
 
 Shared by the booking service (which must refuse bad data) and the conversation (which re-asks with
 a specific reason). Every check returns a normalised value or raises ``InvalidValue`` whose
 ``code`` says what is wrong, so each side can word it for its reader.
+
+Input is NFKC-normalised first: Chinese input methods type full-width digits, plus signs, hyphens
+and brackets (“＋８５２　９１２３－４５６７”), which are the same characters to a reader.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+import phonenumbers
+
 HONG_KONG, MACAU, MAINLAND = "+852", "+853", "+86"
+_REGIONS = {HONG_KONG: "HK", MACAU: "MO", MAINLAND: "CN"}
 ID_TYPES = ("home_return_permit", "residence_permit", "hkid", "macau_id")
-_SEPARATORS = re.compile(r"[\s\-().·]")
+_SEPARATORS = re.compile(r"[\s\-–—().·/]")
+# control, format (bidi overrides, zero-width), private-use, surrogate and unassigned characters:
+# invisible or misleading in a name shown to a clerk
+_HIDDEN_CATEGORIES = {"Cc", "Cf", "Co", "Cs", "Cn"}
 
 
 class InvalidValue(ValueError):
@@ -22,6 +33,10 @@ class InvalidValue(ValueError):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+def _normalised(text: str | None) -> str:
+    return unicodedata.normalize("NFKC", text or "")
 
 
 @dataclass(frozen=True)
@@ -39,46 +54,78 @@ class Phone:
 
 
 def parse_phone(text: str, default_country: str | None = None) -> Phone:
-    """A Hong Kong (+852, 8 digits), Macau (+853, 8 digits) or mainland (+86, 11 digits) phone.
+    """A valid Hong Kong (+852), Macau (+853) or mainland (+86) number, checked by phonenumbers.
 
-    Spaces, hyphens, brackets and a 00 prefix are accepted. Eight digits without a code could be
-    either Hong Kong or Macau: ``default_country`` decides, or the caller must ask.
+    Spaces, hyphens, brackets, a 00 prefix and full-width characters are accepted. Eight digits
+    without a code that are valid in both Hong Kong and Macau need ``default_country`` (where the
+    user said they are), or the caller must ask.
     """
-    digits = _SEPARATORS.sub("", text or "")
-    if digits.startswith("00"):
-        digits = "+" + digits[2:]
-    plus = digits.startswith("+")
-    digits = digits.lstrip("+")
-    if not digits.isdigit():
+    compact = _SEPARATORS.sub("", _normalised(text))
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    if not re.fullmatch(r"\+?\d+", compact):
         raise InvalidValue("phone_invalid", "a phone number has only digits, spaces and +")
-    for code, length, pattern in ((HONG_KONG, 8, r"[2-9]\d{7}"), (MACAU, 8, r"[2-8]\d{7}"),
-                                  (MAINLAND, 11, r"1[3-9]\d{9}")):
-        prefix = code.lstrip("+")
-        if digits.startswith(prefix) and len(digits) == len(prefix) + length:
-            local = digits[len(prefix):]
-            if re.fullmatch(pattern, local):
-                return Phone(code, local)
-            raise InvalidValue("phone_invalid", f"not a valid {code} number")
-    if plus:
-        raise InvalidValue("phone_invalid", "use +852, +853 or +86 followed by the number")
-    if re.fullmatch(r"1[3-9]\d{9}", digits):
-        return Phone(MAINLAND, digits)
-    if len(digits) == 8:
-        if default_country in (HONG_KONG, MACAU):
-            return parse_phone(default_country + digits)
+    if not compact.startswith("+") and re.fullmatch(r"85[23]\d{8}|86\d{11}", compact):
+        compact = "+" + compact
+    if compact.startswith("+"):
+        return _checked(compact, None)
+    if len(compact) == 11:
+        return _checked(compact, _REGIONS[MAINLAND])
+    if len(compact) != 8:
+        raise InvalidValue("phone_invalid", "expected 8 digits (Hong Kong, Macau) or 11 (mainland)")
+    valid_in = [code for code in (HONG_KONG, MACAU) if _is_valid(compact, _REGIONS[code])]
+    if default_country in valid_in:
+        return _checked(compact, _REGIONS[default_country])
+    if len(valid_in) == 1:
+        return _checked(compact, _REGIONS[valid_in[0]])
+    if valid_in:
         raise InvalidValue("phone_needs_country_code",
                            "8 digits can be Hong Kong or Macau: add +852 or +853")
-    raise InvalidValue("phone_invalid", "expected 8 digits (Hong Kong, Macau) or 11 (mainland)")
+    raise InvalidValue("phone_invalid", "not a valid Hong Kong or Macau number")
+
+
+def _is_valid(number: str, region: str) -> bool:
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(number, region))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+def _checked(number: str, region: str | None) -> Phone:
+    try:
+        parsed = phonenumbers.parse(number, region)
+    except phonenumbers.NumberParseException as error:
+        raise InvalidValue("phone_invalid", "not a phone number") from error
+    code = f"+{parsed.country_code}"
+    if code not in _REGIONS:
+        raise InvalidValue("phone_invalid", "use +852, +853 or +86 followed by the number")
+    if not phonenumbers.is_valid_number(parsed):
+        raise InvalidValue("phone_invalid", f"not a valid {code} number")
+    return Phone(code, str(parsed.national_number))
 
 
 def parse_id_number(id_type: str, text: str) -> str:
     """The document number in its canonical form (upper case, no separators), or InvalidValue."""
     if id_type not in ID_TYPES:
         raise InvalidValue("id_type_invalid", f"the document type must be one of {ID_TYPES}")
-    value = _SEPARATORS.sub("", text or "").upper()
+    value = _SEPARATORS.sub("", _normalised(text)).upper()
     checks = {"home_return_permit": _home_return_permit, "residence_permit": _residence_permit,
               "hkid": _hkid, "macau_id": _macau_id}
     return checks[id_type](value)
+
+
+def document_type_of(text: str) -> str | None:
+    """The document type whose number format ``text`` has (a wrong check digit still counts), or
+    None: "A123456(3)" is a Hong Kong identity card, "H12345678" a Home Return Permit."""
+    for id_type in ID_TYPES:
+        try:
+            parse_id_number(id_type, text)
+        except InvalidValue as invalid:
+            if invalid.code == "id_number_checksum":
+                return id_type
+            continue
+        return id_type
+    return None
 
 
 def _home_return_permit(value: str) -> str:
@@ -130,13 +177,13 @@ def _macau_id(value: str) -> str:
     raise InvalidValue("id_number_format", "a Macau identity card is like 1234567(8)")
 
 
-def mask(value: str) -> str:
-    """Personal numbers in logs and listings: only the last 4 characters show."""
-    return "*" * max(len(value) - 4, 2) + value[-4:]
-
-
 def parse_name(text: str) -> str:
-    name = " ".join((text or "").split())
+    normalised = _normalised(text)
+    if any(unicodedata.category(c) in _HIDDEN_CATEGORIES for c in normalised
+           if c not in "\t\n\r"):
+        raise InvalidValue("name_hidden_characters",
+                           "the name contains invisible control or direction characters")
+    name = " ".join(normalised.split())
     if not 1 <= len(name) <= 60:
         raise InvalidValue("name_length", "a name has 1 to 60 characters")
     if not any(c.isalpha() for c in name) or any(c in "<>{}[]\\/@#$%^*=|~`" for c in name):

@@ -37,9 +37,16 @@ class Schedule:
     sessions: tuple[Session, ...]
     min_notice: timedelta
     max_days_ahead: int
+    max_active_per_person: int
+    keep_personal_data_days: int
     closed_days: frozenset[date]
     open_days: frozenset[date]
     verified: bool
+
+    @property
+    def opening(self) -> tuple[time, time]:
+        """From the first session's start to the last one's end: what "office hours" means."""
+        return min(s.start for s in self.sessions), max(s.end for s in self.sessions)
 
     def is_open_on(self, day: date) -> bool:
         if day in self.open_days:
@@ -101,6 +108,8 @@ def schedule_from(raw: dict[str, Any]) -> Schedule:
                        for s in raw["sessions"]),
         min_notice=timedelta(hours=raw["min_notice_hours"]),
         max_days_ahead=int(raw["max_days_ahead"]),
+        max_active_per_person=int(raw["max_active_bookings_per_person"]),
+        keep_personal_data_days=int(raw["keep_personal_data_days"]),
         closed_days=frozenset([*raw["public_holidays"], *raw.get("closed_days", [])]),
         open_days=frozenset(raw.get("open_days", [])),
         verified=bool(raw.get("verified", False)),

@@ -2,7 +2,7 @@
 
 The action server only talks to it over HTTP, so the bureau's own system can later stand behind
 the same API (BOOKING_API_URL). Every error is a JSON body ``{"error": {"code", "message"}}``
-with a 4xx status; personal numbers are masked in responses and logs.
+with a 4xx status; names and personal numbers are masked in responses and logs.
 """
 
 from __future__ import annotations
@@ -17,18 +17,26 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.booking.identity import InvalidValue, mask, parse_id_number, parse_name, parse_phone
+from bot.booking.identity import (
+    InvalidValue,
+    parse_id_number,
+    parse_name,
+    parse_phone,
+)
 from bot.booking.schedule import Schedule, beijing_now
 from bot.booking.store import (
+    AlreadyStarted,
+    BookingCancelled,
     BookingStore,
     IdempotencyConflict,
+    Limits,
     NewBooking,
     NotFound,
     SlotFull,
-    TooLateToCancel,
-    fingerprint,
+    TooManyBookings,
 )
 from bot.catalog.model import Catalog, Service
+from bot.privacy import mask, mask_name
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +71,7 @@ def public_view(row: dict[str, Any], schedule: Schedule) -> dict[str, Any]:
                  "end": end.isoformat(timespec="minutes")},
         "status": row["status"],
         "language": row["language"],
-        "applicant_name": None if deleted else row["applicant_name"],
+        "applicant_name": None if deleted else mask_name(row["applicant_name"]),
         "phone": None if deleted else parse_phone(row["phone"]).masked,
         "id_type": None if deleted else row["id_type"],
         "id_number": None if deleted else mask(row["id_number"]),
@@ -85,8 +93,10 @@ class BookingApi:
         app.router.add_get("/health", self.health)
         app.router.add_get("/v1/slots", self.slots)
         app.router.add_post("/v1/bookings", self.create)
+        app.router.add_post("/v1/bookings/by-key", self.by_key)
         app.router.add_post("/v1/bookings/{reference}/lookup", self.lookup)
         app.router.add_post("/v1/bookings/{reference}/cancel", self.cancel)
+        app.router.add_post("/v1/bookings/{reference}/move", self.move)
         return app
 
     @web.middleware
@@ -164,12 +174,16 @@ class BookingApi:
             raise ApiError(400, "idempotency_key_required",
                            "send an Idempotency-Key header of 8 to 128 characters")
         new_booking = self._new_booking(await self._json_body(request))
+        limits = Limits(self.schedule.capacity_per_slot, self.schedule.max_active_per_person)
         try:
-            row, created = await self._run(
-                self.store.create, new_booking, key, fingerprint(new_booking),
-                self.schedule.capacity_per_slot, self.clock())
+            row, created = await self._run(self.store.create, new_booking, key, limits,
+                                           self.clock())
         except SlotFull as full:
-            raise ApiError(409, "slot_full", "this slot has just been taken") from full
+            raise _slot_full() from full
+        except TooManyBookings as too_many:
+            raise ApiError(409, "too_many_bookings",
+                           f"an ID document or phone may hold at most "
+                           f"{self.schedule.max_active_per_person} upcoming bookings") from too_many
         except IdempotencyConflict as conflict:
             raise ApiError(422, "idempotency_key_reused",
                            "this Idempotency-Key was used for a different request") from conflict
@@ -186,10 +200,7 @@ class BookingApi:
         if not all(isinstance(body[field], str) for field in BOOKING_FIELDS):
             raise ApiError(400, "invalid_fields", "every field is a string")
         service = self._service(body["service"])
-        slot = _slot(body["slot"])
-        reason = self.schedule.why_not_bookable(slot, self.clock())
-        if reason:
-            raise ApiError(422, reason, _slot_reason(reason, self.schedule))
+        slot = self._bookable_slot(body["slot"])
         if body["language"] not in LANGUAGES:
             raise ApiError(400, "invalid_language", f"language is one of {LANGUAGES}")
         try:
@@ -201,16 +212,35 @@ class BookingApi:
         except InvalidValue as invalid:
             raise ApiError(400, invalid.code, str(invalid)) from invalid
 
-    async def _reference_and_phone(self, request: web.Request) -> tuple[str, str]:
-        body = await self._json_body(request)
+    def _bookable_slot(self, value: Any) -> datetime:
+        slot = _slot(value)
+        reason = self.schedule.why_not_bookable(slot, self.clock())
+        if reason:
+            raise ApiError(422, reason, _slot_reason(reason, self.schedule))
+        return slot
+
+    def _reference_and_phone(self, request: web.Request, body: dict[str, Any]) -> tuple[str, str]:
         try:
             phone = parse_phone(str(body.get("phone", ""))).e164
         except InvalidValue as invalid:
             raise ApiError(400, invalid.code, str(invalid)) from invalid
         return request.match_info["reference"].strip().upper(), phone
 
+    async def by_key(self, request: web.Request) -> web.Response:
+        """What a booking request with this key made: the answer to "did my booking go through?"
+        when the first answer was lost (a timeout, a 5xx)."""
+        key = (await self._json_body(request)).get("idempotency_key")
+        if not isinstance(key, str) or not 8 <= len(key.strip()) <= 128:
+            raise ApiError(400, "idempotency_key_required",
+                           "send the Idempotency-Key of the booking request (8 to 128 characters)")
+        try:
+            row = await self._run(self.store.find_by_key, key.strip())
+        except NotFound as missing:
+            raise ApiError(404, "not_found", "no booking was made with this key") from missing
+        return web.json_response(public_view(row, self.schedule))
+
     async def lookup(self, request: web.Request) -> web.Response:
-        reference, phone = await self._reference_and_phone(request)
+        reference, phone = self._reference_and_phone(request, await self._json_body(request))
         try:
             row = await self._run(self.store.find, reference, phone)
         except NotFound as missing:
@@ -218,14 +248,33 @@ class BookingApi:
         return web.json_response(public_view(row, self.schedule))
 
     async def cancel(self, request: web.Request) -> web.Response:
-        reference, phone = await self._reference_and_phone(request)
+        reference, phone = self._reference_and_phone(request, await self._json_body(request))
         try:
             row = await self._run(self.store.cancel, reference, phone, self.clock())
         except NotFound as missing:
             raise _not_found() from missing
-        except TooLateToCancel as late:
+        except AlreadyStarted as late:
             raise ApiError(409, "too_late_to_cancel", "the session has already started") from late
         logger.info("cancelled %s", row["reference"])
+        return web.json_response(public_view(row, self.schedule))
+
+    async def move(self, request: web.Request) -> web.Response:
+        body = await self._json_body(request)
+        reference, phone = self._reference_and_phone(request, body)
+        slot = self._bookable_slot(body.get("slot"))
+        try:
+            row = await self._run(self.store.move, reference, phone, slot,
+                                  self.schedule.capacity_per_slot, self.clock())
+        except NotFound as missing:
+            raise _not_found() from missing
+        except SlotFull as full:
+            raise _slot_full() from full
+        except BookingCancelled as cancelled:
+            raise ApiError(409, "booking_cancelled", "a cancelled booking cannot be moved"
+                           ) from cancelled
+        except AlreadyStarted as late:
+            raise ApiError(409, "too_late_to_move", "the session has already started") from late
+        logger.info("moved %s to %s", row["reference"], row["slot_start"])
         return web.json_response(public_view(row, self.schedule))
 
 
@@ -240,6 +289,10 @@ def _slot_reason(code: str, schedule: Schedule) -> str:
     }[code]
 
 
+def _slot_full() -> ApiError:
+    return ApiError(409, "slot_full", "this slot has just been taken")
+
+
 def _not_found() -> ApiError:
     return ApiError(404, "not_found", "no booking with this reference and phone")
 
@@ -251,10 +304,10 @@ def _date_param(request: web.Request, name: str) -> date:
         raise ApiError(400, "invalid_date", f"'{name}' must be a date like 2026-12-03") from error
 
 
-def _slot(text: str) -> datetime:
+def _slot(text: Any) -> datetime:
     try:
         slot = datetime.fromisoformat(text)
-    except ValueError as error:
+    except (TypeError, ValueError) as error:
         raise ApiError(400, "invalid_slot", "slot must be like 2026-12-03T09:30+08:00") from error
     if slot.tzinfo is None:
         raise ApiError(400, "invalid_slot", "slot needs its UTC offset, e.g. +08:00")

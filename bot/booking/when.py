@@ -5,6 +5,10 @@ The text is normalised first (bot.nlu.normaliser: 禮拜 -> 星期, 朝早 -> �
 one set of patterns serves Traditional, Cantonese and Simplified. The result is what was asked
 (a day, a part of the day, a clock time; any may be missing); ``matching`` picks the free slots
 that fit it.
+
+An hour said without a part of the day is read in office hours ("三點" is 15:00, not 3 a.m.), and
+a later answer that names no day keeps the day asked before (``combined``: "禮拜四朝早", then
+"十點", is Thursday 10:00).
 """
 
 from __future__ import annotations
@@ -36,18 +40,42 @@ class WhenRequest:
     def is_empty(self) -> bool:
         return self.day is None and self.period is None and self.clock is None
 
+    def as_slot(self) -> dict[str, str | None]:
+        """What the conversation remembers of it between turns (the day and part of the day)."""
+        return {"day": self.day.isoformat() if self.day else None, "period": self.period}
 
-def parse_when(text: str, today: date) -> WhenRequest:
-    """What day, part of the day and time the text asks for, relative to ``today``."""
+    @classmethod
+    def from_slot(cls, value: object) -> WhenRequest:
+        if not isinstance(value, dict):
+            return cls()
+        day = value.get("day")
+        return cls(date.fromisoformat(day) if isinstance(day, str) else None,
+                   value.get("period") if value.get("period") in (MORNING, AFTERNOON) else None)
+
+
+Opening = tuple[time, time]  # the first session's start and the last one's end (schedule.yml)
+
+
+def parse_when(text: str, today: date, opening: Opening) -> WhenRequest:
+    """What day, part of the day and time the text asks for, relative to ``today``; a bare hour
+    is read inside ``opening``."""
     exact = _iso(text)
     if exact:
         return WhenRequest(exact.date(), None, exact.time().replace(tzinfo=None))
     normalised = normalise(text).text
     period = _period(normalised)
-    clock = _clock(normalised, period)
+    clock = _clock(normalised, period, opening)
     if clock and not period:
         period = MORNING if clock < time(12) else AFTERNOON
     return WhenRequest(_day(normalised, today), period, clock)
+
+
+def combined(request: WhenRequest, earlier: WhenRequest) -> WhenRequest:
+    """A later answer that names no day keeps the day (and part of the day) asked before."""
+    if request.day or not earlier.day:
+        return request
+    period = request.period if request.period or request.clock else earlier.period
+    return WhenRequest(earlier.day, period, request.clock)
 
 
 def _iso(text: str) -> datetime | None:
@@ -66,7 +94,7 @@ def _period(text: str) -> str | None:
     return None
 
 
-def _clock(text: str, period: str | None) -> time | None:
+def _clock(text: str, period: str | None, opening: Opening) -> time | None:
     match = (re.search(r"(\d{1,2})\s*[:：]\s*(\d{2})", text)
              or re.search(r"(\d{1,2}|[一二两三四五六七八九十]{1,2})\s*点\s*(半|\d{1,2}分?)?", text)
              or re.search(r"\b(\d{1,2})\s*(am|pm)\b", text))
@@ -77,11 +105,22 @@ def _clock(text: str, period: str | None) -> time | None:
     if hour is None:
         return None
     minute = 30 if minute_text == "半" else int(re.sub(r"\D", "", minute_text) or 0)
-    if (period == AFTERNOON or "pm" in minute_text) and hour < 12:
-        hour += 12
     if hour > 23 or minute > 59:
         return None
+    if (period == AFTERNOON or "pm" in minute_text) and hour < 12:
+        hour += 12
+    elif period is None and hour < 12:
+        hour = _office_hour(hour, minute, opening)
     return time(hour, minute)
+
+
+def _office_hour(hour: int, minute: int, opening: Opening) -> int:
+    """3 -> 15, 10 -> 10: the reading that falls in office hours; else the afternoon for small
+    hours (nobody books 3 a.m.)."""
+    for candidate in (hour, hour + 12):
+        if opening[0] <= time(candidate, minute) <= opening[1]:
+            return candidate
+    return hour + 12 if hour < 8 else hour
 
 
 def _day(text: str, today: date) -> date | None:
@@ -89,10 +128,10 @@ def _day(text: str, today: date) -> date | None:
                          ("day after tomorrow", 2), ("tomorrow", 1), ("today", 0)):
         if word in text:
             return today + timedelta(days=offset)
-    weekday = _weekday(text, today)
-    if weekday:
-        return weekday
-    return _calendar_date(text, today)
+    weekday, calendar = _weekday(text, today), _calendar_date(text, today)
+    if weekday and calendar and calendar.isoweekday() != weekday.isoweekday():
+        return None  # "Tuesday 2 Dec" when the 2nd is a Wednesday: no day is safer than a guess
+    return calendar or weekday
 
 
 def _weekday(text: str, today: date) -> date | None:

@@ -25,11 +25,15 @@ from rasa.shared.core.events import (
     UserUttered,
 )
 
-from bot.booking.identity import mask
-from bot.privacy import mask_name, mask_strings, mask_text
+from bot.privacy import mask, mask_name, mask_strings, mask_text
 
 PERSONAL_SLOTS = ("applicant_name", "contact_phone", "id_number")
 REQUESTED_SLOT = "requested_slot"
+
+
+def is_masked(value: str) -> bool:
+    """A value that went through one of the masks (``陳**``, ``+852 ****4567``, ``****4563``)."""
+    return "**" in value or value.endswith("*")
 
 
 def mask_answer(slot: str, value: str) -> str:
@@ -57,7 +61,8 @@ class _Conversation:
         if isinstance(event, SlotSet):
             if event.key == REQUESTED_SLOT:
                 self.requested = event.value
-            elif event.key in PERSONAL_SLOTS and isinstance(event.value, str) and event.value:
+            elif (event.key in PERSONAL_SLOTS and isinstance(event.value, str) and event.value
+                  and not is_masked(event.value)):
                 self.known[event.value] = mask_answer(event.key, event.value)
         elif isinstance(event, (Restarted, AllSlotsReset, SessionStarted)):
             self.requested = None
@@ -88,7 +93,10 @@ def _redact(event: Event, conversation: _Conversation) -> Event:
 
     if isinstance(event, SlotSet):
         if event.key in PERSONAL_SLOTS and isinstance(event.value, str) and event.value:
-            data["value"] = mask_answer(event.key, event.value)
+            # the booking conversation already keeps masked values in these slots (its clear
+            # values live in a short-lived draft): masking them again would change them
+            data["value"] = event.value if is_masked(event.value) else mask_answer(event.key,
+                                                                                event.value)
         else:  # a slot may hold what the user wrote (a question to come back to)
             data["value"] = mask_strings(event.value, masked)
         return Event.from_parameters(data) or event

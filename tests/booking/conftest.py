@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import jsonschema
 import pytest
@@ -75,8 +75,13 @@ def _resolve(ref: str) -> dict[str, Any]:
     return node
 
 
-def serve_in_thread(api: BookingApi) -> Iterator[str]:
-    """Runs the aiohttp app on its own event loop in a thread; yields its URL."""
+class ServesApp(Protocol):
+    def app(self) -> web.Application: ...
+
+
+def serve_in_thread(api: ServesApp) -> Iterator[str]:
+    """Runs an aiohttp app (the booking API, or a stub) on its own event loop in a thread;
+    yields its URL."""
     port = free_port()
     loop = asyncio.new_event_loop()
     runner = web.AppRunner(api.app())
@@ -93,7 +98,15 @@ def serve_in_thread(api: BookingApi) -> Iterator[str]:
     thread.start()
     started.wait(10)
     yield f"http://127.0.0.1:{port}"
-    asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
+
+    async def stop() -> None:
+        await runner.cleanup()
+        pending = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in pending:  # e.g. a stub still sleeping on a slow answer
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+    asyncio.run_coroutine_threadsafe(stop(), loop).result(10)
     loop.call_soon_threadsafe(loop.stop)
     thread.join(10)
 
@@ -112,13 +125,24 @@ def service(tmp_path: Path) -> Iterator[RunningService]:
     yield from start_service(tmp_path, default_schedule())
 
 
+def _database(request: pytest.FixtureRequest) -> str | None:
+    """None (SQLite in tmp_path) or a fresh database on the throw-away PostgreSQL server."""
+    if request.param == "postgresql":
+        return fresh_database(request.getfixturevalue("postgres_url"))
+    return None
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def one_place_service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunningService]:
     """A service whose slots have one place, on SQLite and on a real PostgreSQL server."""
-    database = None
-    if request.param == "postgresql":
-        database = fresh_database(request.getfixturevalue("postgres_url"))
-    yield from start_service(tmp_path, replace(default_schedule(), capacity_per_slot=1), database)
+    yield from start_service(tmp_path, replace(default_schedule(), capacity_per_slot=1),
+                             _database(request))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def service_on_both(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunningService]:
+    """The service with the real timetable, on SQLite and on a real PostgreSQL server."""
+    yield from start_service(tmp_path, default_schedule(), _database(request))
 
 
 def fresh_database(server_url: str) -> str:

@@ -84,8 +84,6 @@ def test_the_shared_location_is_sent_as_the_contract_payload(
     context.close()
 
 
-@pytest.mark.xfail(strict=False, reason="the nearest-point answer (contract 2) is the knowledge "
-                                        "track's; it is not on the widget branch")
 def test_a_location_near_the_admin_centre_ranks_it_first_with_a_distance(
         browser: Browser, stack_process: StackProcess) -> None:
     context = new_context(browser, locale="zh-HK", geolocation=NEAR_ADMIN_CENTRE,
@@ -94,7 +92,7 @@ def test_a_location_near_the_admin_centre_ranks_it_first_with_a_distance(
     widget.page.get_by_role("button", name="最近的服務點").click()
     answer = widget.choose(widget.page.get_by_role("button", name="分享我的位置")).inner_text()
     context.close()
-    first_point = answer.split("📍")[1] if "📍" in answer else answer
+    first_point = next(line for line in answer.splitlines() if line.startswith("1."))
     assert "江門市人民政府行政服務中心" in first_point
     assert re.search(r"\d+(\.\d+)?\s*(公里|米|km|m)", first_point)
 
