@@ -245,12 +245,16 @@ def _shell(args: argparse.Namespace) -> int:
 
 
 def _ready_message(stack: Stack) -> str:
+    wechat = ([f"  WeChat         {stack.rasa_url}/webhooks/wechat/webhook",
+               "                 try it: python -m bot.channels.wechat simulate 你好"]
+              if stack.env.get("WECHAT_TOKEN") else [])
     return "\n".join([
         "",
         "跨境通办助手 is running. Open it at:",
         f"  REST webhook   POST {stack.rasa_url}/webhooks/rest/webhook",
         '                 body: {"sender": "me", "message": "我喺香港，可唔可以辦江門嘅物業登記？"}',
         f"  Web widget     Socket.IO at {stack.rasa_url}/socket.io",
+        *wechat,
         f"  Rasa HTTP API  {stack.rasa_url} (localhost only)",
         f"  Actions + NLG  {stack.action_url}/webhook, {stack.action_url}/nlg",
         f"  Booking API    {stack.booking_url}/v1  bearer token: {stack.booking_token}",
