@@ -25,6 +25,7 @@ from rasa.shared.core.events import UserUttered
 from bot.channels.wechat.simulator import Delivered, WeChatSimulator
 from bot.local_servers import free_port
 from bot.stack import Stack
+from tests.state.test_state import state  # noqa: F401  (the channel state: memory, real Redis)
 from tests.wechat.fakes import APP_ID, FakeWeChat, LoopbackServers, SlowActionProxy
 
 

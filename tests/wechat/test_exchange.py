@@ -23,7 +23,7 @@ from bot.channels.wechat.exchange import NOTHING, Exchange, Reply
 from bot.channels.wechat.inbound import Forget, Say, ToRasa
 from bot.channels.wechat.simulator import WeChatSimulator, to_xml
 from bot.channels.wechat.store import WeChatStore
-from bot.state import ChannelState, MemoryState, RedisState
+from bot.state import ChannelState
 from tests.wechat.conftest import openid
 from tests.wechat.fakes import FakeWeChat, LoopbackServers
 
@@ -31,17 +31,6 @@ SIM = WeChatSimulator("http://127.0.0.1:1", "token")
 DEADLINE, WECHAT_TIMEOUT = 0.3, 0.6
 LINES = [f"第{n}行：江門不動產登記可以在香港的跨境通辦專區辦理，請帶齊證件。" for n in range(150)]
 MEDIUM, LONG = "\n".join(LINES[:60]), "\n".join(LINES)  # 4 and 8 parts
-
-
-@pytest.fixture(params=["memory", "redis"])
-async def state(request: pytest.FixtureRequest) -> AsyncIterator[ChannelState]:
-    if request.param == "memory":
-        yield MemoryState()
-        return
-    redis_state = RedisState(request.getfixturevalue("redis_url"),
-                             key_prefix=f"test-{uuid.uuid4().hex[:8]}:")
-    yield redis_state
-    await redis_state.close()
 
 
 @pytest.fixture(scope="module")

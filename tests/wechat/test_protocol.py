@@ -8,16 +8,9 @@ import time
 import pytest
 from wechatpy.replies import deserialize_reply
 
+from bot.channels.wechat import protocol
 from bot.channels.wechat.config import ConfigError, WeChatConfig
-from bot.channels.wechat.protocol import (
-    Refused,
-    check_request,
-    open_request,
-    render,
-    text_reply,
-    transfer_reply,
-    xml_fields,
-)
+from bot.channels.wechat.protocol import Refused, open_request, xml_fields
 from bot.channels.wechat.simulator import WeChatSimulator
 from tests.wechat.conftest import aes_key, openid
 from tests.wechat.fakes import APP_ID
@@ -126,9 +119,9 @@ def test_an_entity_bomb_inside_the_ciphertext_is_refused() -> None:
 def test_verification_signature() -> None:
     sim = simulator("plain")
     params, _ = sim.request(sim.text(USER, "x"))
-    check_request(PLAIN, params)
+    protocol.check_request(PLAIN, params)
     with pytest.raises(Refused):
-        check_request(WeChatConfig("other-token"), params)
+        protocol.check_request(WeChatConfig("other-token"), params)
 
 
 @pytest.mark.parametrize("mode", ["plain", "safe"])
@@ -137,7 +130,7 @@ def test_replies_escape_cdata_and_encrypt(mode: str) -> None:
     incoming = open_request(PLAIN if mode == "plain" else SAFE,
                             *sim.request(sim.text(USER, "hi")))
     evil = "a]]><Content>injected</Content><![CDATA[b\x07"
-    xml = render(PLAIN if mode == "plain" else SAFE, incoming, text_reply(incoming, evil))
+    xml = protocol.render(PLAIN if mode == "plain" else SAFE, incoming, protocol.text_reply(incoming, evil))
     delivered = sim.decode(200, xml, 1, 0.0)
     assert delivered.reply_type == "text" and delivered.content == "a]]><Content>injected</Content><![CDATA[b"
     assert delivered.fields["ToUserName"] == USER
@@ -147,7 +140,7 @@ def test_replies_escape_cdata_and_encrypt(mode: str) -> None:
 def test_transfer_reply() -> None:
     sim = simulator("plain")
     incoming = open_request(PLAIN, *sim.request(sim.text(USER, "轉人工")))
-    reply = deserialize_reply(render(PLAIN, incoming, transfer_reply(incoming)))
+    reply = deserialize_reply(protocol.render(PLAIN, incoming, protocol.transfer_reply(incoming)))
     assert reply.type == "transfer_customer_service" and reply.target == USER
 
 
