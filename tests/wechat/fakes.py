@@ -198,11 +198,17 @@ class SlowActionProxy:
     target: str = ""
     delay: float = 6.0
     slow_users: set[str] = field(default_factory=set)
+    _session: aiohttp.ClientSession | None = None
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=16 * 1024 * 1024)
         app.router.add_route("*", "/{path:.*}", self._forward)
+        app.on_cleanup.append(self._close)
         return app
+
+    async def _close(self, _: web.Application) -> None:
+        if self._session:
+            await self._session.close()
 
     async def _forward(self, request: web.Request) -> web.Response:
         body = await request.read()
@@ -210,8 +216,9 @@ class SlowActionProxy:
         if sender in self.slow_users:
             self.slow_users.discard(sender)
             await asyncio.sleep(self.delay)
+        self._session = self._session or aiohttp.ClientSession()
         try:
-            async with aiohttp.ClientSession() as session, session.request(
+            async with self._session.request(
                     request.method, f"{self.target}{request.rel_url}", data=body,
                     headers={k: v for k, v in request.headers.items() if k.lower() != "host"},
                     timeout=aiohttp.ClientTimeout(total=60)) as answer:

@@ -8,6 +8,7 @@ The deadlines are scaled down (WeChat's 4 s / 5 s become 0.3 s / 0.6 s) so that 
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from wechatpy import parse_message
 from bot.channels.wechat import api as api_module
 from bot.channels.wechat.api import WeChatApi
 from bot.channels.wechat.config import WeChatConfig
-from bot.channels.wechat.exchange import NOTHING, Exchange, Reply
+from bot.channels.wechat.exchange import NOTHING, Exchange, Reply, sent_at
 from bot.channels.wechat.inbound import Forget, Say, ToRasa
 from bot.channels.wechat.simulator import WeChatSimulator, to_xml
 from bot.channels.wechat.store import WeChatStore
@@ -235,3 +236,10 @@ async def test_unsubscribe_forgets_everything_about_the_user(store: WeChatStore)
     assert bot.forgotten == [user]  # the bot's conversation (the channel deletes the tracker)
     assert await store.option(user, "1") is None and await store.language(user) is None
     assert await store.option(other, "1") == "/hk"
+
+
+def test_wechats_five_seconds_start_when_it_sent_the_message() -> None:
+    now = time.time()
+    assert sent_at(100.0, int(now) + 3) == 100.0  # our clock behind: counted from receipt
+    assert 98.5 <= sent_at(100.0, int(now) - 1) <= 99.0  # sent a second or so ago
+    assert sent_at(100.0, int(now) - 60) == 98.5  # a skewed clock moves it back 1.5 s at most

@@ -29,7 +29,8 @@ TOKEN_ERRORS = {40001, 40014, 42001}
 OUTSIDE_WINDOW, OVER_QUOTA, UNAUTHORIZED = 45015, 45047, 48001
 # a token is refreshed inside its last minutes, when stable_token hands out the next one
 TOKEN_REFRESH_MARGIN = 240.0
-TOKEN_WAIT = 3.0
+# a refresh elsewhere is waited for as long as it may take
+TOKEN_WAIT = 2 * API_TIMEOUT
 
 
 class WeChatError(RuntimeError):
@@ -57,6 +58,7 @@ class WeChatApi:
         self.config = config
         self.store = store or WeChatStore()
         self._session: aiohttp.ClientSession | None = None
+        self._token_lock = asyncio.Lock()
 
     async def __aenter__(self) -> WeChatApi:
         return self
@@ -94,20 +96,22 @@ class WeChatApi:
     async def access_token(self) -> str:
         """The account's access token: cached in the channel state for every replica, fetched
         from ``stable_token`` (which does not invalidate the token other replicas hold) only when
-        the cached one is about to expire."""
+        the cached one is about to expire, by one caller at a time."""
         token = await self.store.access_token()
-        deadline = time.monotonic() + TOKEN_WAIT
-        while token is None:
-            if await self.store.lock_token_refresh(API_TIMEOUT * 2):
-                try:
-                    return await self._fetch_token()
-                finally:
-                    await self.store.unlock_token_refresh()
-            if time.monotonic() > deadline:
-                raise WeChatError(None, "no access token: another refresh did not finish")
-            await asyncio.sleep(0.1)
-            token = await self.store.access_token()
-        return token
+        if token is not None:
+            return token
+        async with self._token_lock:  # one fetch in this process ...
+            deadline = time.monotonic() + TOKEN_WAIT
+            while (token := await self.store.access_token()) is None:
+                if await self.store.lock_token_refresh(TOKEN_WAIT):  # ... and across replicas
+                    try:
+                        return await self._fetch_token()
+                    finally:
+                        await self.store.unlock_token_refresh()
+                if time.monotonic() > deadline:
+                    raise WeChatError(None, "no access token: another replica's refresh hangs")
+                await asyncio.sleep(0.1)
+            return token
 
     async def _fetch_token(self) -> str:
         answer = await self._post("/cgi-bin/stable_token", {

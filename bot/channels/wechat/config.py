@@ -17,9 +17,13 @@ DEFAULT_API_BASE = "https://api.weixin.qq.com"
 
 # WeChat drops the connection after 5 s and retries; answer passively only when ready by then,
 # leaving time for encryption and the network.
+WECHAT_TIMEOUT = 5.0
 PASSIVE_DEADLINE = 4.0
 # WeChat delivers a message at most three times, about 5 s apart.
 DELIVERIES = 3
+# How much earlier than our receipt WeChat's 5 s may have started (its timestamp has whole seconds,
+# and a busy server accepts late).
+MAX_QUEUEING = 1.5
 # Requests whose timestamp is further than this from our clock are refused (replays).
 MAX_CLOCK_SKEW = 300
 # WeChat's messages are a few hundred bytes (compatible mode about three times that).

@@ -24,7 +24,12 @@ from wechatpy.messages import BaseMessage
 
 from bot.channels import limits
 from bot.channels.wechat.api import WeChatApi
-from bot.channels.wechat.config import DELIVERIES, PASSIVE_DEADLINE
+from bot.channels.wechat.config import (
+    DELIVERIES,
+    MAX_QUEUEING,
+    PASSIVE_DEADLINE,
+    WECHAT_TIMEOUT,
+)
 from bot.channels.wechat.inbound import Action, Forget, Ignore, Say, ToRasa, message_key
 from bot.channels.wechat.replies import build_answer, pack, phrase, with_more_note
 from bot.channels.wechat.store import Answer, WeChatStore
@@ -32,10 +37,7 @@ from bot.language import DEFAULT_LANGUAGE, reply_language
 
 logger = logging.getLogger(__name__)
 
-# WeChat gives up on a request after 5 s; a request that must make WeChat retry stays open past it
-WECHAT_TIMEOUT = 5.0
 POLL_INTERVAL = 0.05
-MAX_QUEUEING = 1.5
 # parts after a passive reply go by 客服 a little later, so that they arrive after it
 REST_DELAY = 1.0
 
@@ -62,17 +64,16 @@ class Reply:
 
 
 NOTHING = Reply()
+# how an answer was taken when no request waited for it
+LATE = "late"
 
 
 def sent_at(received: float, timestamp: int) -> float:
     """When WeChat sent a request, on the monotonic clock: its timestamp says how long the request
     queued before the channel saw it (a busy server accepts late). The timestamp has whole seconds
-    and the clocks may differ a little, so the estimate moves the start back by at most
-    ``MAX_QUEUEING`` seconds."""
+    and clocks differ a little, so the start moves back by at most ``MAX_QUEUEING`` seconds."""
     queued = time.time() - timestamp
     return received - min(max(queued, 0.0), MAX_QUEUEING)
-# how an answer was taken when no request waited for it
-LATE = "late"
 
 
 class Exchange:
