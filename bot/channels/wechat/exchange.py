@@ -98,9 +98,11 @@ class Exchange:
         first = await self.store.claim(openid, key)
         delivery = await self.store.delivery(openid, key)
         if isinstance(action, Forget):
-            if first:  # the bot's conversation, then everything the channel keeps
-                await self._forget(openid)
-                await self.store.forget(openid)
+            if first:  # the bot's conversation, and everything the channel keeps in any case
+                try:
+                    await self._forget(openid)
+                finally:
+                    await self.store.forget(openid)
             return NOTHING
         if first:
             await self.store.open_window(openid, action.window)
