@@ -126,15 +126,13 @@ class WeChatApi:
 
     async def call(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         """An API call with the access token; a token WeChat calls stale is fetched again once."""
-        for attempt in (1, 2):
-            token = await self.access_token()
-            try:
-                return await self._post(path, body, {"access_token": token})
-            except WeChatError as error:
-                if error.errcode not in TOKEN_ERRORS or attempt == 2:
-                    raise
-                await self.store.drop_access_token()
-        raise AssertionError("unreachable")
+        try:
+            return await self._post(path, body, {"access_token": await self.access_token()})
+        except WeChatError as error:
+            if error.errcode not in TOKEN_ERRORS:
+                raise
+        await self.store.drop_access_token()
+        return await self._post(path, body, {"access_token": await self.access_token()})
 
     async def send_text(self, openid: str, text: str) -> SendResult:
         """Sends ``text`` as 客服 messages of at most 2048 bytes, while the user's window and
