@@ -20,6 +20,7 @@ from typing import Any
 from bot.channels.wechat.api import WeChatApi, WeChatError
 from bot.channels.wechat.config import ConfigError, WeChatConfig
 from bot.channels.wechat.menu import MENU_FILE, MenuError, load_menu
+from bot.channels.wechat.protocol import Refused
 from bot.channels.wechat.simulator import MODES, WeChatSimulator
 
 
@@ -51,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "simulate":
             return asyncio.run(_simulate(config, args))
         return asyncio.run(_menu(config, args))
-    except (ConfigError, MenuError, WeChatError, ValueError) as error:
+    except (ConfigError, MenuError, WeChatError, Refused, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
 

@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
-import xmltodict
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.replies import deserialize_reply
 from wechatpy.utils import WeChatSigner
 
-from bot.channels.wechat.protocol import cdata_safe
+from bot.channels.wechat.protocol import cdata_safe, xml_fields
 
 WEBHOOK_PATH = "/webhooks/wechat/webhook"
 MODES = ("plain", "compatible", "safe")
@@ -104,7 +103,7 @@ class WeChatSimulator:
         if self.mode == "plain":
             return params, xml.encode("utf-8")
         assert self.crypto is not None
-        sealed = xmltodict.parse(self.crypto.encrypt_message(xml, nonce, timestamp_text))["xml"]
+        sealed = xml_fields(self.crypto.encrypt_message(xml, nonce, timestamp_text))
         envelope = ({"ToUserName": self.account} if self.mode == "safe" else dict(fields))
         envelope["Encrypt"] = sealed["Encrypt"]
         params.update(encrypt_type="aes", msg_signature=sealed["MsgSignature"])
@@ -145,13 +144,13 @@ class WeChatSimulator:
         if "<Encrypt>" in body:
             if self.crypto is None:
                 raise ValueError("an encrypted reply, but no EncodingAESKey to read it")
-            sealed = xmltodict.parse(body)["xml"]
+            sealed = xml_fields(body)
             # checks the reply's msg_signature and appid, as WeChat does
             xml = self.crypto.decrypt_message(body, sealed["MsgSignature"], sealed["TimeStamp"],
                                               sealed["Nonce"])
         reply = deserialize_reply(xml)
         delivered.reply_type = reply.type
-        delivered.fields = xmltodict.parse(xml)["xml"]
+        delivered.fields = xml_fields(xml)
         delivered.content = getattr(reply, "content", None)
         return delivered
 
