@@ -18,7 +18,7 @@ from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 
 from bot.channels.reliable import never_silent
-from bot.channels.wechat.api import WeChatApi
+from bot.channels.wechat.api import WeChatApi, WeChatError
 from bot.channels.wechat.config import MAX_BODY_BYTES, WeChatConfig
 from bot.channels.wechat.exchange import Exchange, Reply, sent_at
 from bot.channels.wechat.inbound import ToRasa, interpret
@@ -85,6 +85,7 @@ class WeChatInput(InputChannel):
         async def receive(request: Request) -> response.HTTPResponse:
             return await webhook.receive(request)
 
+        blueprint.listener("after_server_start")(webhook.start)
         blueprint.listener("after_server_stop")(webhook.close)
         logger.info("WeChat channel on (%s mode)", "safe" if self.config.safe_mode else "plain")
         return blueprint
@@ -177,6 +178,16 @@ class WeChatWebhook:
     def _agent(self) -> Any:
         assert self._app is not None, "no request has been received yet"
         return self._app.ctx.agent
+
+    async def start(self, *_: Any) -> None:
+        """Fetches the access token now: the first late answer need not wait for it, and a wrong
+        secret or a missing IP whitelist entry shows in the log at once."""
+        if self.api:
+            try:
+                await self.api.access_token()
+            except WeChatError as error:
+                logger.warning("WeChat access token not available (客服 messages will wait): %s",
+                               error)
 
     async def close(self, *_: Any) -> None:
         await self.exchange.close()

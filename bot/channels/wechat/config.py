@@ -16,9 +16,9 @@ from dataclasses import dataclass
 DEFAULT_API_BASE = "https://api.weixin.qq.com"
 
 # WeChat drops the connection after 5 s and retries; answer passively only when ready by then,
-# leaving time for encryption and the network.
+# leaving time for a busy server to send the reply, and for the network.
 WECHAT_TIMEOUT = 5.0
-PASSIVE_DEADLINE = 4.0
+PASSIVE_DEADLINE = 3.5
 # WeChat delivers a message at most three times, about 5 s apart.
 DELIVERIES = 3
 # How much earlier than our receipt WeChat's 5 s may have started (its timestamp has whole seconds,
@@ -38,6 +38,10 @@ EVENT_WINDOW = (3, 60.0)
 MESSAGE_MEMORY = 600.0
 # How long a user's numbered options and reply language are kept.
 USER_MEMORY = 48 * 3600.0
+# Rasa turns the channel runs at once in one process; more wait their turn. Rasa's language
+# understanding holds the event loop, and with dozens of turns at once every request of the server
+# (WeChat's 5 seconds among them) would wait behind them.
+MAX_CONCURRENT_TURNS = 8
 # Outbound calls to WeChat: short, they may sit on the path of a reply.
 API_TIMEOUT = 5.0
 

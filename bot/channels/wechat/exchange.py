@@ -3,7 +3,7 @@ reaches the user once, within WeChat's limits.
 
 - The first delivery of a message starts the turn; WeChat's retries (same MsgId) only wait for its
   answer. Claims and answers live in the channel state, so a retry may land on another replica.
-- An answer ready within ~4 s goes back passively: one message (the first 2048-byte part).
+- An answer ready within 3.5 s goes back passively: one message (the first 2048-byte part).
 - Otherwise the request says ``success`` and the answer goes by 客服 message when the account can
   send them; without 客服 the request stays silent so that WeChat retries, and a retry picks the
   answer up. After the last retry the user is told to write again, and gets it with that message.
@@ -26,6 +26,7 @@ from bot.channels import limits
 from bot.channels.wechat.api import WeChatApi
 from bot.channels.wechat.config import (
     DELIVERIES,
+    MAX_CONCURRENT_TURNS,
     MAX_QUEUEING,
     PASSIVE_DEADLINE,
     WECHAT_TIMEOUT,
@@ -85,6 +86,7 @@ class Exchange:
         self.deadline, self.wechat_timeout, self.rest_delay = deadline, wechat_timeout, rest_delay
         self._turns: dict[str, asyncio.Task[Answer]] = {}
         self._background: set[asyncio.Task[Any]] = set()
+        self._running = asyncio.Semaphore(MAX_CONCURRENT_TURNS)
 
     async def handle(self, message: BaseMessage, action: Action, received: float | None = None,
                      sent: float | None = None) -> Reply:
@@ -135,7 +137,8 @@ class Exchange:
         if isinstance(action, ToRasa):
             if not await limits.allow("wechat", openid, None, state=self.store.state):
                 return await self._refusal(openid, language)
-            messages, transfer = await self._run_turn(openid, key, action)
+            async with self._running:
+                messages, transfer = await self._run_turn(openid, key, action)
             answer = build_answer(messages, language, transfer)
             await self.store.set_options(openid, answer.options)
         else:
