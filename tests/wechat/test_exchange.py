@@ -50,10 +50,15 @@ class ScriptedBot:
     buttons: list[dict[str, str]] = field(default_factory=list)
     turns: list[str] = field(default_factory=list)
     forgotten: list[str] = field(default_factory=list)
+    running: int = 0
+    most_running: int = 0
 
     async def run_turn(self, user: str, key: str, action: ToRasa) -> tuple[list[dict[str, Any]], bool]:
         self.turns.append(action.text)
+        self.running += 1
+        self.most_running = max(self.most_running, self.running)
         await asyncio.sleep(self.delay)
+        self.running -= 1
         return [{"text": self.answer, "buttons": self.buttons}], action.text == "/human_handoff"
 
     async def forget(self, user: str) -> None:
@@ -243,3 +248,11 @@ def test_wechats_five_seconds_start_when_it_sent_the_message() -> None:
     assert sent_at(100.0, int(now) + 3) == 100.0  # our clock behind: counted from receipt
     assert 98.5 <= sent_at(100.0, int(now) - 1) <= 99.0  # sent a second or so ago
     assert sent_at(100.0, int(now) - 60) == 98.5  # a skewed clock moves it back 1.5 s at most
+
+
+async def test_at_most_eight_turns_run_at_once(store: WeChatStore) -> None:
+    bot = ScriptedBot(delay=0.1)
+    channel = exchange(store, bot)
+    await asyncio.gather(*(channel.handle(text(user, "你好"), ToRasa("你好"))
+                           for user in [openid() for _ in range(20)]))
+    assert len(bot.turns) == 20 and bot.most_running == 8
