@@ -206,7 +206,9 @@ class Stack(AbstractContextManager["Stack"]):
         servers.append(
             Server("action server", [python, "-m", "bot.action_server",
                                      "--port", str(self.action_port)],
-                   f"{self.action_url}/health", logs / f"actions-{self.action_port}.log"))
+                   # the server itself, not action_url (which may lead through a proxy)
+                   f"http://127.0.0.1:{self.action_port}/health",
+                   logs / f"actions-{self.action_port}.log"))
         if self.with_rasa_server:
             servers.append(
                 Server("Rasa server", [python, "-m", "bot.server", "--model", str(self.model),
@@ -308,12 +310,16 @@ def _sql_store_settings(url: str) -> dict[str, Any]:
 def _ready_message(stack: Stack) -> str:
     api = (f"on, every route needs ?token=$RASA_API_TOKEN: {stack.rasa_url}/status"
            if stack.api_token else "off (set RASA_API_TOKEN to turn it on)")
+    wechat = ([f"  WeChat         {stack.rasa_url}/webhooks/wechat/webhook",
+               "                 try it: python -m bot.channels.wechat simulate 你好"]
+              if stack.env.get("WECHAT_TOKEN") else [])
     return "\n".join([
         "",
         "跨境通办助手 is running. Open it at:",
         f"  REST webhook   POST {stack.rasa_url}/webhooks/rest/webhook  (trusted integrations)",
         '                 body: {"sender": "me", "message": "我喺香港，可唔可以辦江門嘅物業登記？"}',
         f"  Web widget     {stack.rasa_url}/widget/demo  (Socket.IO at /socket.io)",
+        *wechat,
         f"  Health         GET {stack.rasa_url}/health",
         f"Public: only port {stack.rasa_port} (the channels above, the widget, /health); "
         "it listens on loopback here: publish it through HTTPS.",
