@@ -151,7 +151,7 @@ class BookingApi:
         step = timedelta(minutes=self.schedule.slot_minutes)
         free = []
         for start in starts:
-            left = self.schedule.capacity_per_slot - taken.get(start.isoformat(timespec="minutes"), 0)
+            left = self.schedule.capacity_at(start) - taken.get(start.isoformat(timespec="minutes"), 0)
             if left > 0:
                 free.append({"start": start.isoformat(timespec="minutes"),
                              "end": (start + step).isoformat(timespec="minutes"),
@@ -167,7 +167,7 @@ class BookingApi:
         try:
             row, created = await self._run(
                 self.store.create, new_booking, key, fingerprint(new_booking),
-                self.schedule.capacity_per_slot, self.clock())
+                self.schedule.capacity_at(new_booking.slot_start), self.clock())
         except SlotFull as full:
             raise ApiError(409, "slot_full", "this slot has just been taken") from full
         except IdempotencyConflict as conflict:
