@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 from bot.booking import timetable
 from bot.booking.identity import mask, parse_phone
+from bot.booking.schedule import BEIJING
 from bot.booking.store import (
     BOOKED,
     CANCELLED,
@@ -126,7 +127,7 @@ class DeskBookings(BookingStore):
             row = self._row(connection, reference)
             if row["status"] != BOOKED:
                 raise DeskConflict("cancelled")
-            if date.fromisoformat(row["slot_start"][:10]) > now.astimezone(timetable.BEIJING).date():
+            if date.fromisoformat(row["slot_start"][:10]) > now.astimezone(BEIJING).date():
                 raise DeskConflict("not_yet")
             self._event(connection, reference, outcome, actor, now)
             audit.record(connection, actor, outcome, reference, now)

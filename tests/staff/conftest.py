@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
+from rasa.core.tracker_store import InMemoryTrackerStore
+from rasa.shared.core.domain import Domain
 from sqlalchemy.engine import Engine
 
 from bot.booking.schedule import BEIJING
 from bot.booking.store import NewBooking, fingerprint
+from bot.staff import accounts
+from bot.staff.app import create_app
 from bot.staff.bookings import DeskBookings
 from bot.staff.database import open_engine
+from bot.state import MemoryState
+from tests.booking.conftest import serve_in_thread
+from tests.staff.desk_client import PASSWORD, DeskClient
 
 # A Tuesday morning, as in the booking service's tests.
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=BEIJING)
 Book = Callable[..., str]
+SECRET = "a test secret of at least thirty-two bytes"
 
 
 @pytest.fixture
@@ -51,3 +61,66 @@ def book(desk: DeskBookings) -> Book:
         return row["reference"]
 
     return make
+
+
+class FakeClock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(NOW)
+
+
+class FakeWeChatApi:
+    """What the WeChat track's bot.channels.wechat.api offers (contract 8), recording calls."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+        self.templates: list[tuple[str, str, dict[str, Any]]] = []
+
+    async def send_text(self, openid: str, text: str) -> None:
+        self.sent.append((openid, text))
+
+    async def send_subscription_message(self, openid: str, template_id: str,
+                                        data: dict[str, Any]) -> None:
+        self.templates.append((openid, template_id, data))
+
+
+@pytest.fixture
+def wechat_api() -> FakeWeChatApi:
+    return FakeWeChatApi()
+
+
+@pytest.fixture
+def tracker_store() -> InMemoryTrackerStore:
+    return InMemoryTrackerStore(Domain.empty())
+
+
+@pytest.fixture
+def desk_url(database: str, engine: Engine, clock: FakeClock, wechat_api: FakeWeChatApi,
+             tracker_store: InMemoryTrackerStore) -> Iterator[str]:
+    """The desk on a free port, with a clerk (clerk1) and an admin (admin1)."""
+    for name, role in (("clerk1", "clerk"), ("admin1", "admin")):
+        accounts.add_user(engine, name, role, PASSWORD, NOW)
+    app = create_app(database, tracker_store=tracker_store, secret=SECRET, clock=clock,
+                     wechat_api=wechat_api, reminders=False, state=MemoryState())
+    yield from serve_in_thread(SimpleNamespace(app=lambda: app))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def clerk(desk_url: str) -> DeskClient:
+    client = DeskClient(desk_url)
+    assert client.log_in("clerk1").status_code == 303
+    return client
+
+
+@pytest.fixture
+def admin(desk_url: str) -> DeskClient:
+    client = DeskClient(desk_url)
+    assert client.log_in("admin1").status_code == 303
+    return client
