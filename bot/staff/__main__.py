@@ -27,7 +27,8 @@ from aiohttp import web
 from bot.booking.__main__ import database_url
 from bot.booking.schedule import beijing_now
 from bot.staff import accounts, callbacks
-from bot.staff.database import centre_engine, settings
+from bot.staff.database import centre_engine
+from bot.staff.settings import settings
 
 DEFAULT_PORT = 5057
 LOOPBACK = ("127.0.0.1", "::1", "localhost")

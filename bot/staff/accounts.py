@@ -12,7 +12,8 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from bot.staff.database import settings, stamp
+from bot.staff.database import stamp
+from bot.staff.settings import settings
 from bot.staff.tables import ROLES, staff_users
 
 _hasher = PasswordHasher()

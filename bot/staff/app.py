@@ -22,8 +22,8 @@ from bot.catalog import default_catalog
 from bot.insights.render import TEMPLATES as INSIGHTS_TEMPLATES
 from bot.staff import views_admin, views_auth, views_callbacks, views_day, views_reports
 from bot.staff.bookings import DeskBookings
-from bot.staff.database import settings
 from bot.staff.notify import Notifier, find_contact
+from bot.staff.settings import settings
 from bot.staff.web import DESK_KEY, MIDDLEWARES, Desk
 from bot.staff.wechat import WeChatSender
 from bot.state import ChannelState, channel_state

@@ -1,5 +1,5 @@
 """The centre's database: the booking database (BOOKING_DATABASE_URL) with the timetable and the
-staff desk's tables, and the desk's settings file."""
+staff desk's tables."""
 
 from __future__ import annotations
 
@@ -7,10 +7,8 @@ import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from functools import cache
-from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from sqlalchemy.engine import Engine
 
 from bot.booking import timetable
@@ -19,7 +17,6 @@ from bot.booking.schedule import BEIJING
 from bot.booking.store import BookingStore
 from bot.staff.tables import metadata
 
-SETTINGS_FILE = Path(__file__).with_name("settings.yml")
 # Database work from an event loop runs in a thread with this deadline (actions, the notifier).
 DEADLINE_SECONDS = 3.0
 T = TypeVar("T")
@@ -28,11 +25,6 @@ T = TypeVar("T")
 def stamp(moment: datetime) -> str:
     """A moment as ISO text in Beijing time, to the second (sortable, like the booking store's)."""
     return moment.astimezone(BEIJING).isoformat(timespec="seconds")
-
-
-@cache
-def settings() -> dict[str, Any]:
-    return yaml.safe_load(SETTINGS_FILE.read_text(encoding="utf-8"))
 
 
 def open_engine(url: str) -> Engine:

@@ -63,22 +63,23 @@ def record(engine: Engine, kind: str, fields: dict[str, Any], language: str, sta
             expires_at=stamp(expiry(kind, fields))))
 
 
-def take_pending(engine: Engine, sender_id: str, now: datetime) -> list[dict[str, Any]]:
-    """The notices waiting for this conversation, marked shown: each is shown once, even when
-    several replicas answer the same resident at the same moment."""
-    taken = []
-    with engine.begin() as connection:
+def pending_for(engine: Engine, sender_id: str, now: datetime) -> list[dict[str, Any]]:
+    """The notices waiting for this conversation, oldest first."""
+    with engine.connect() as connection:
         rows = connection.execute(select(notices).where(
             notices.c.sender_id == sender_id, notices.c.status == "pending",
             or_(notices.c.expires_at.is_(None), notices.c.expires_at > stamp(now)))
             .order_by(notices.c.id)).mappings().all()
-        for row in rows:
-            marked = connection.execute(update(notices).where(
-                and_(notices.c.id == row["id"], notices.c.status == "pending"))
+    return [{**row, "fields": json.loads(row["fields"])} for row in rows]
+
+
+def mark_shown(engine: Engine, notice_ids: list[int], now: datetime) -> None:
+    """After they were sent: a failure here shows a notice twice, never not at all."""
+    if notice_ids:
+        with engine.begin() as connection:
+            connection.execute(update(notices).where(
+                and_(notices.c.id.in_(notice_ids), notices.c.status == "pending"))
                 .values(status="shown", done_at=stamp(now)))
-            if marked.rowcount == 1:
-                taken.append({**row, "fields": json.loads(row["fields"])})
-    return taken
 
 
 def notices_of(engine: Engine, reference: str) -> list[dict[str, Any]]:

@@ -28,7 +28,8 @@ from bot.booking.store import BOOKED, bookings, timestamp
 from bot.conversations.reading import conversation_events, conversations_with_slot
 from bot.language import reply_language
 from bot.staff import notices
-from bot.staff.database import off_loop, settings
+from bot.staff.database import off_loop
+from bot.staff.settings import settings
 
 logger = logging.getLogger(__name__)
 REFERENCE_SLOT = "booking_reference"  # set by the booking conversation when it books or looks up

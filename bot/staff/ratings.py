@@ -8,15 +8,16 @@ mind updates the same row instead of counting twice.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
 from bot.staff.database import stamp
 from bot.staff.masking import mask_text
 from bot.staff.tables import RATINGS, ratings
 
-CONTEXTS = ("booking", "handoff", "goodbye")
+CONTEXTS = ("booking", "handoff", "goodbye", "other")  # other: rated without being asked
 MAX_COMMENT = 500
 
 
@@ -47,3 +48,9 @@ def link_callback(engine: Engine, rating_id: int, callback_id: int) -> None:
     with engine.begin() as connection:
         connection.execute(update(ratings).where(ratings.c.id == rating_id)
                            .values(callback_id=callback_id))
+
+
+def get(engine: Engine, rating_id: int) -> dict[str, Any] | None:
+    with engine.connect() as connection:
+        row = connection.execute(select(ratings).where(ratings.c.id == rating_id)).mappings().first()
+    return dict(row) if row else None

@@ -16,7 +16,7 @@ from typing import Any
 
 import jwt
 
-from bot.staff.database import settings
+from bot.staff.settings import settings
 
 COOKIE = "desk_session"
 ALGORITHM = "HS256"

@@ -18,8 +18,8 @@ from types import ModuleType
 from typing import Any
 
 from bot.replies import Phrases
-from bot.staff.database import settings
 from bot.staff.notify import Contact
+from bot.staff.settings import settings
 
 logger = logging.getLogger(__name__)
 API_MODULE = "bot.channels.wechat.api"

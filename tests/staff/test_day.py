@@ -119,8 +119,9 @@ def test_outside_the_48_hour_window_a_template_or_the_next_contact(
     (notice,) = notices.notices_of(engine, reference)
     assert (notice["status"], notice["via"], notice["language"]) == ("pending", "next_contact",
                                                                      "zh-Hans")
-    (waiting,) = notices.take_pending(engine, "openid-2", NOW)
-    assert notices.take_pending(engine, "openid-2", NOW) == []  # shown once
+    (waiting,) = notices.pending_for(engine, "openid-2", NOW)
+    notices.mark_shown(engine, [waiting["id"]], NOW)
+    assert notices.pending_for(engine, "openid-2", NOW) == []  # shown once
     text = notices.notice_reply(waiting["kind"], waiting["fields"], "zh-Hans").text
     assert "视频办已取消" in text and "中心当天临时关闭" in text
 
@@ -134,7 +135,7 @@ def test_a_widget_resident_is_told_at_the_next_visit(clerk: DeskClient, book: Bo
     answer = clerk.post(f"/bookings/{reference}/move",
                         {"slot": "2026-12-02T09:30+08:00", "reason": "staff_unavailable"})
     assert answer.status_code == 303
-    (waiting,) = notices.take_pending(engine, "widget-session", NOW)
+    (waiting,) = notices.pending_for(engine, "widget-session", NOW)
     reply = notices.notice_reply(waiting["kind"], waiting["fields"], waiting["language"])
     assert "New time: Wed 2 Dec 2026, 09:30–10:00" in reply.text and "Was: Tue 1 Dec" in reply.text
     assert "2026-12-02T09:30" in clerk.get(f"/bookings/{reference}").text or \
