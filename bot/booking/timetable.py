@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
@@ -185,39 +184,37 @@ def set_slot(connection: Connection, slot: datetime, *, closed: bool, capacity: 
 class LiveTimetable:
     """Stands in for a ``Schedule`` in the booking service and always shows the latest timetable.
 
-    Callers run on an event loop, so they never wait for the database: the snapshot is re-read in
-    a background thread when it is older than ``refresh_seconds`` and its version changed, and the
-    current snapshot answers meanwhile. A change on the desk reaches bookings within about a
+    Callers run on an event loop, so they never wait for the database: a background thread
+    checks the version every ``refresh_seconds`` and re-reads the timetable when it changed;
+    callers read the latest snapshot. A change on the desk reaches bookings within about a
     second; a booking that slips into a slot closed in that second shows on the desk as one to
-    resolve (bot/staff/day.py), never silently.
+    resolve (bot/staff/views_day.py), never silently.
     """
 
     def __init__(self, engine: Engine, refresh_seconds: float = REFRESH_SECONDS) -> None:
         self._engine = engine
-        self._refresh_seconds = refresh_seconds
         with engine.connect() as connection:
             self._current = load(connection)
-        self._checked_at = time.monotonic()
-        self._refreshing = threading.Lock()
+        self._stop = threading.Event()
+        threading.Thread(target=self._follow, args=(refresh_seconds,), daemon=True,
+                         name="timetable-follower").start()
 
     def current(self) -> Timetable:
-        if time.monotonic() - self._checked_at > self._refresh_seconds and \
-                self._refreshing.acquire(blocking=False):
-            threading.Thread(target=self._refresh, daemon=True).start()
         return self._current
 
-    def _refresh(self) -> None:
-        try:
-            with self._engine.connect() as connection:
-                if current_version(connection) != self._current.version:
-                    self._current = load(connection)
-        except Exception:  # the database is away: keep answering from the last snapshot
-            logger.exception("could not re-read the timetable; still using version %s",
-                             self._current.version)
-        finally:
-            self._checked_at = time.monotonic()
-            self._refreshing.release()
+    def close(self) -> None:
+        self._stop.set()
+
+    def _follow(self, refresh_seconds: float) -> None:
+        while not self._stop.wait(refresh_seconds):
+            try:
+                with self._engine.connect() as connection:
+                    if current_version(connection) != self._current.version:
+                        self._current = load(connection)
+            except Exception:  # the database is away: keep answering from the last snapshot
+                logger.exception("could not re-read the timetable; still using version %s",
+                                 self._current.version)
 
     def __getattr__(self, name: str) -> Any:
         # slot_minutes, bookable_slots, why_not_bookable, capacity_at...: the current timetable's
-        return getattr(self.current(), name)
+        return getattr(self._current, name)

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
 from sqlalchemy.engine import Engine
@@ -28,6 +29,13 @@ from tests.staff.desk_client import PASSWORD, DeskClient
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=BEIJING)
 Book = Callable[..., str]
 SECRET = "a test secret of at least thirty-two bytes"
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 with its smallest costs: the desk's tests sign in often; the code is the same."""
+    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8,
+                                                            parallelism=1))
 
 
 @pytest.fixture

@@ -65,7 +65,8 @@ def test_a_tampered_or_idle_cookie_is_a_401_and_nothing_changes(desk_url: str, c
     reference = book()
     real = clerk.http.cookies[COOKIE]
     payload = jwt.decode(real, SECRET, algorithms=["HS256"])
-    tampered = jwt.encode({**payload, "u": payload["u"] + 1}, "another-secret", algorithm="HS256")
+    tampered = jwt.encode({**payload, "u": payload["u"] + 1}, "another secret, thirty-two bytes long",
+                          algorithm="HS256")
     idle = jwt.encode({**payload, "s": time.time() - 16 * 60}, SECRET, algorithm="HS256")
     for cookie in (tampered, idle, real[:-4] + "AAAA"):
         answer = requests.post(f"{desk_url}/bookings/{reference}/outcome",
