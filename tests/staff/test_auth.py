@@ -113,3 +113,11 @@ def test_the_next_parameter_never_leaves_the_desk(desk_url: str) -> None:
     answer = client.post("/login", {"name": "clerk1", "password": PASSWORD,
                                     "next": "//evil.example/"})
     assert answer.headers["Location"] == "/day"
+
+
+def test_one_address_cannot_try_passwords_without_end(desk_url: str) -> None:
+    client = DeskClient(desk_url)
+    for attempt in range(30):
+        assert client.log_in(f"nobody{attempt}", "guess").status_code == 401
+    throttled = client.log_in("clerk1")
+    assert throttled.status_code == 429 and "过于频繁" in throttled.text

@@ -6,9 +6,13 @@ from __future__ import annotations
 import uuid
 
 import pytest
+import requests
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
 from sqlalchemy import select
 
 from bot.booking.schedule import beijing_now
+from bot.conversations.reading import conversation_events
 from bot.stack import Stack
 from bot.staff import accounts
 from bot.staff.database import open_engine
@@ -103,3 +107,23 @@ def test_a_centre_cancellation_is_shown_when_the_resident_next_writes(stack: Sta
     assert answer and answer[0]["text"].startswith("你好！")
     assert "已告知" in clerk.get(f"/bookings/{reference}").text
     assert "【江門" not in texts(say(stack, "你好", resident))  # told once
+
+
+def test_the_desk_is_not_on_the_public_port(stack: Stack) -> None:
+    for path in ("/login", "/day", "/callbacks", "/admin/timetable", "/static/desk.css"):
+        answer = requests.get(f"{stack.rasa_url}{path}", timeout=10)
+        assert answer.status_code == 404, path
+    assert requests.get(f"{stack.staff_url}/login", timeout=10).status_code == 200
+    assert stack.staff_url.startswith("http://127.0.0.1:")
+
+
+def test_the_callback_phone_is_masked_in_the_conversation(stack: Stack) -> None:
+    resident = uuid.uuid4().hex
+    for text in ("/request_callback", "/affirm", "+853 6612 3344"):
+        say(stack, text, resident)
+    tracker_store = SQLTrackerStore(Domain.empty(), dialect="sqlite",
+                                    db=str(stack.run_dir / f"tracker-{stack.rasa_port}.db"))
+    slots = [e for e in conversation_events(tracker_store, resident) if e.get("event") == "slot"]
+    phones = [e["value"] for e in slots if e["name"] == "callback_phone" and e["value"]]
+    assert phones == ["+853 ****3344"]
+    assert not any("66123344" in str(e.get("value")) for e in slots)
