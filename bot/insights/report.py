@@ -146,8 +146,8 @@ class _Reader:
             report.latencies.append(max(0.0, turn.first_reply - user["timestamp"]))
         fallback = intent == FALLBACK_INTENT or bool(FALLBACK_ACTIONS & set(turn.actions))
         out_of_scope = intent == OUT_OF_SCOPE_INTENT or bool(OUT_OF_SCOPE_ACTIONS & set(turn.actions))
-        report.fallback += fallback
-        report.out_of_scope += out_of_scope and not fallback
+        report.fallback += int(fallback)
+        report.out_of_scope += int(out_of_scope and not fallback)  # a message counts once
         typed = text and not text.startswith("/") and not turn.hidden
         if typed and (fallback or out_of_scope):
             self.unanswered.append(Asked(mask_text(text), intent, channel, user["timestamp"]))

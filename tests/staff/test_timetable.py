@@ -14,11 +14,13 @@ from sqlalchemy.engine import Engine
 from bot.booking import timetable
 from bot.booking.schedule import BEIJING, default_schedule
 from bot.booking.service import BookingApi
-from bot.booking.store import BookingStore
+from bot.booking.store import BookingStore, NewBooking, fingerprint
 from bot.catalog import default_catalog
 from bot.staff import audit
+from bot.staff.bookings import DeskBookings
+from bot.staff.database import open_engine
 from bot.staff.timetable_admin import NeedsResolving, change_settings, set_day, set_slot
-from tests.booking.conftest import TOKEN, FakeClock, serve_in_thread
+from tests.booking.conftest import TOKEN, FakeClock, fresh_database, serve_in_thread
 from tests.staff.conftest import NOW, Book
 
 SLOT = datetime(2026, 12, 1, 14, 30, tzinfo=BEIJING)
@@ -104,3 +106,22 @@ def test_the_booking_service_follows_the_desk_without_a_restart(database: str,
         starts = [s["start"] for s in _free_slots(url)]
         assert _free_slots(url)[0]["available"] == 5
         assert "2026-12-01T15:00+08:00" not in starts
+
+
+def test_the_desk_on_postgresql(postgres_url: str) -> None:
+    """The same rules on the cluster's database: counters, moves, the guard on closing."""
+    database = fresh_database(postgres_url)
+    engine = open_engine(database)
+    desk = DeskBookings(database)
+    request = NewBooking("property_registration", SLOT, "zh-Hant", "陳大文", "+85291234567",
+                         "hkid", "A1234563")
+    row, _ = desk.create(request, "key-postgres-1", fingerprint(request), 2, NOW)
+    with pytest.raises(NeedsResolving):
+        set_slot(engine, SLOT, True, None, "", "admin1", NOW)
+    desk.move(row["reference"], SLOT + timedelta(minutes=30), "staff_unavailable", "", "clerk1", NOW)
+    assert desk.usage([SLOT, SLOT + timedelta(minutes=30)]) == {
+        "2026-12-01T14:30+08:00": 0, "2026-12-01T15:00+08:00": 1}
+    set_slot(engine, SLOT, True, None, "", "admin1", NOW)
+    desk.cancel(row["reference"], "other", "", "clerk1", NOW)
+    assert [b["status"] for b in desk.day(SLOT.date())] == ["cancelled"]
+    assert [e["action"] for e in audit.entries(engine)] == ["cancel", "slot_close", "move"]

@@ -69,6 +69,14 @@ def test_a_rating_given_in_the_chat_is_counted_in_the_report(stack: Stack) -> No
         stored = connection.execute(select(ratings).order_by(ratings.c.id.desc())).mappings().first()
     assert (stored["rating"], stored["context"], stored["channel"]) == (2, "goodbye", "rest")
     assert "61234567" not in stored["comment"] and "****4567" in stored["comment"]
+    call_me = after[-1]["buttons"][0]["payload"]
+    assert call_me == '/request_callback{"callback_reason":"rating"}'
+    for text in (call_me, "/affirm", "+852 6123 4567"):
+        answer = say(stack, text, resident)
+    assert "已登記回電請求" in texts(answer) and "評價" not in texts(answer)  # not asked again
+    queue = staff(stack, "clerk").get("/callbacks").text
+    row = queue.split("+852 ****4567")[0].rsplit("<tr", 1)[1]
+    assert "不满意评价" in row and "评价：2 分" in row
     report = staff(stack, "admin").get("/admin/insights?days=1").text
     assert 'data-key="rest"' in report
     rest_row = report.split('data-key="rest"')[1].split("</tr>")[0]
