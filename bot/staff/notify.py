@@ -5,10 +5,11 @@ in which the booking's reference was set (made, or looked up) is the one to tell
 that conversation is written in. Per channel:
 - WeChat: a 客服 message within the 48-hour window; outside it a subscription-message template if
   one is configured; otherwise the notice waits for the resident's next message;
-- the widget and the REST channel cannot be written to first: the notice waits for the next message;
+- the widget and the REST channel cannot be written to first: a change waits for the resident's
+  next message; a reminder is not sent ("no_push"), since only a message on time reminds;
 - no conversation found (deleted, or booked elsewhere): "unreachable", and the desk asks the clerk
   to call.
-Reminders the day before go the same way, once per booking.
+Reminders the day before go out where the channel allows it (WeChat), once per booking.
 """
 
 from __future__ import annotations
@@ -84,7 +85,8 @@ class Notifier:
         language = contact.language if contact else booking_language
         status, via = "unreachable", None
         if contact:
-            status, via = "pending", "next_contact"
+            # a change waits for the next message; a reminder is only worth it on time
+            status, via = ("no_push", None) if kind == "reminder" else ("pending", "next_contact")
             sender = self.senders.get(contact.channel)
             if sender:
                 text = notices.notice_reply(kind, fields, language).text

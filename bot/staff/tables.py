@@ -95,7 +95,8 @@ notices = Table(
     Column("language", String(8), nullable=False),
     Column("fields", Text, nullable=False),  # JSON: what the wording needs (slot, reason...)
     Column("created_at", String(25), nullable=False),
-    Column("status", String(12), nullable=False),  # sent | pending | shown | unreachable | expired
+    # sent | pending (until the next message) | shown | unreachable | no_push (reminder not sent)
+    Column("status", String(12), nullable=False),
     Column("via", String(24)),  # wechat_message | wechat_template | next_contact
     Column("done_at", String(25)),
     Column("expires_at", String(25)),
