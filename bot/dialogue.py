@@ -22,6 +22,7 @@ from bot.nlu.normaliser import normalise, normalise_term
 from bot.replies import Phrases, Reply, payload
 from bot.replies import points as point_replies
 from bot.replies import services as service_replies
+from bot.staff.offer import with_callback_offer
 
 QUESTION_WORDS_FILE = Path(__file__).with_name("nlu") / "question_words.yml"
 MAINLAND = "mainland"
@@ -236,7 +237,8 @@ def _current_service(catalog: Catalog, turn: Turn) -> Service | None:
 
 
 def human_handoff(catalog: Catalog, turn: Turn) -> Outcome:
-    return Outcome(point_replies.human_routes(catalog, _phrases(turn), _region(catalog, turn)))
+    routes = point_replies.human_routes(catalog, _phrases(turn), _region(catalog, turn))
+    return Outcome(with_callback_offer(routes, _phrases(turn)))  # contract 3: a call back too
 
 
 def handle_inform(catalog: Catalog, turn: Turn) -> Outcome:

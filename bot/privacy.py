@@ -17,6 +17,10 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+# Slots whose values are personal data: what a user types while the bot asks for one of them is
+# personal data as a whole, whatever it looks like (a name has no shape to recognise).
+PERSONAL_SLOTS = frozenset({"applicant_name", "contact_phone", "id_number", "callback_phone"})
+
 _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 _SEP = r"[ \-]?"
 # Not inside a longer word or number, and not a part of a code like JM-2345-6789 or a UUID.

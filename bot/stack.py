@@ -1,8 +1,8 @@
 """Starts the whole assistant on this machine: the booking service, the action server (with
-NLG) and the Rasa server.
+NLG), the Rasa server and the staff desk (on loopback: never the public port).
 
     python -m bot.stack [--rasa-port 5005] [--action-port 5055] [--booking-port 5056]
-                        [--model models/current.tar.gz]
+                        [--staff-port 5057] [--model models/current.tar.gz]
 
 The booking service is the embedded default (SQLite under var/). With BOOKING_API_URL set, the
 actions use that booking system instead and none is started here.
@@ -37,6 +37,7 @@ from bot.booking.__main__ import database_url
 from bot.channels import sessions
 from bot.channels.origins import ENV as ORIGINS_ENV
 from bot.channels.origins import demo_origins
+from bot.local_servers import free_port
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = REPO_ROOT / "models" / "current.tar.gz"
@@ -148,6 +149,8 @@ class Stack(AbstractContextManager["Stack"]):
     # settings for every server of this stack on top of this process's environment
     # (tests: RASA_API_TOKEN, rate limits)
     environment: dict[str, str] = field(default_factory=dict)
+    # the staff desk (bot/staff): a free port unless given (`make run` gives 5057)
+    staff_port: int = field(default_factory=free_port)
 
     @property
     def rasa_url(self) -> str:
@@ -160,6 +163,10 @@ class Stack(AbstractContextManager["Stack"]):
     @property
     def booking_url(self) -> str:
         return os.environ.get("BOOKING_API_URL") or f"http://127.0.0.1:{self.booking_port}"
+
+    @property
+    def staff_url(self) -> str:
+        return f"http://127.0.0.1:{self.staff_port}"
 
     @property
     def env(self) -> dict[str, str]:
@@ -209,6 +216,10 @@ class Stack(AbstractContextManager["Stack"]):
                    # the server itself, not action_url (which may lead through a proxy)
                    f"http://127.0.0.1:{self.action_port}/health",
                    logs / f"actions-{self.action_port}.log"))
+        servers.append(
+            Server("staff desk", [python, "-m", "bot.staff", "serve", "--port", str(self.staff_port),
+                                  "--endpoints", str(self.endpoints_path)],
+                   f"{self.staff_url}/health", logs / f"staff-{self.staff_port}.log"))
         if self.with_rasa_server:
             servers.append(
                 Server("Rasa server", [python, "-m", "bot.server", "--model", str(self.model),
@@ -253,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rasa-port", type=int, default=5005)
     parser.add_argument("--action-port", type=int, default=5055)
     parser.add_argument("--booking-port", type=int, default=5056)
+    parser.add_argument("--staff-port", type=int, default=5057)
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--run-dir", type=Path, default=REPO_ROOT / "var",
                         help="where conversations, logs and run files go (default: var/)")
@@ -269,11 +281,11 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
-    print("Starting the booking service, the action server and the Rasa server "
+    print("Starting the booking service, the action server, the staff desk and the Rasa server "
           "(about a minute)...", flush=True)
     try:
         with Stack(args.rasa_port, args.action_port, args.booking_port, args.model,
-                   run_dir=args.run_dir) as stack:
+                   run_dir=args.run_dir, staff_port=args.staff_port) as stack:
             print(_ready_message(stack), flush=True)
             while not stopping:
                 stack.check_alive()
@@ -289,7 +301,8 @@ def _shell(args: argparse.Namespace) -> int:
     """The helper servers in the background, `rasa shell` in the foreground."""
     try:
         with Stack(args.rasa_port, args.action_port, args.booking_port, args.model,
-                   run_dir=args.run_dir, with_rasa_server=False) as stack:
+                   run_dir=args.run_dir, with_rasa_server=False,
+                   staff_port=args.staff_port) as stack:
             # rasa shell is a Rasa server of its own: on loopback only, like bot.server here
             return subprocess.run([sys.executable, "-m", "rasa", "shell", "--model",
                                    str(args.model), "--endpoints", str(stack.endpoints_path),
@@ -330,6 +343,8 @@ def _ready_message(stack: Stack) -> str:
         f"  (need ?token=$ACTION_SERVER_TOKEN)",
         f"  Booking API    {stack.booking_url}/v1  bearer token: {stack.booking_token}",
         "                 (made for this run; set BOOKING_API_TOKEN to choose it)",
+        f"  Staff desk     {stack.staff_url}/  (centre staff only; first account:",
+        "                 python -m bot.staff add-user NAME --role admin)",
         "  Chat in the terminal: make shell     Logs: var/log/     Stop: Ctrl-C",
         "",
     ])

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot.booking import timetable
 from bot.booking.schedule import beijing_now, default_schedule
 from bot.booking.service import BookingApi
 from bot.booking.store import BookingStore
@@ -61,7 +62,9 @@ def main(argv: list[str] | None = None) -> int:
         print("error: set BOOKING_API_TOKEN (the bearer token the action server sends)",
               file=sys.stderr)
         return 2
-    api = BookingApi(store, default_schedule(), default_catalog(), token)
+    # the timetable is data in the booking database (seeded from schedule.yml), edited on the desk
+    timetable.seed(store.engine)
+    api = BookingApi(store, timetable.LiveTimetable(store.engine), default_catalog(), token)
     web.run_app(api.app(), host=args.host, port=args.port, access_log=None, print=None)
     return 0
 

@@ -53,6 +53,10 @@ class Schedule:
             return True
         return day.isoweekday() in self.working_days and day not in self.closed_days
 
+    def capacity_at(self, slot: datetime) -> int:
+        """Places in one slot (the staff desk's timetable can set it per slot)."""
+        return self.capacity_per_slot
+
     def slots_on(self, day: date) -> Iterator[datetime]:
         """Every slot start of a day, whether or not it can still be booked."""
         if not self.is_open_on(day):

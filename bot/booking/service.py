@@ -161,7 +161,7 @@ class BookingApi:
         step = timedelta(minutes=self.schedule.slot_minutes)
         free = []
         for start in starts:
-            left = self.schedule.capacity_per_slot - taken.get(start.isoformat(timespec="minutes"), 0)
+            left = self.schedule.capacity_at(start) - taken.get(start.isoformat(timespec="minutes"), 0)
             if left > 0:
                 free.append({"start": start.isoformat(timespec="minutes"),
                              "end": (start + step).isoformat(timespec="minutes"),
@@ -174,7 +174,8 @@ class BookingApi:
             raise ApiError(400, "idempotency_key_required",
                            "send an Idempotency-Key header of 8 to 128 characters")
         new_booking = self._new_booking(await self._json_body(request))
-        limits = Limits(self.schedule.capacity_per_slot, self.schedule.max_active_per_person)
+        limits = Limits(self.schedule.capacity_at(new_booking.slot_start),
+                        self.schedule.max_active_per_person)
         try:
             row, created = await self._run(self.store.create, new_booking, key, limits,
                                            self.clock())
@@ -264,7 +265,7 @@ class BookingApi:
         slot = self._bookable_slot(body.get("slot"))
         try:
             row = await self._run(self.store.move, reference, phone, slot,
-                                  self.schedule.capacity_per_slot, self.clock())
+                                  self.schedule.capacity_at(slot), self.clock())
         except NotFound as missing:
             raise _not_found() from missing
         except SlotFull as full:

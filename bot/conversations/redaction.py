@@ -25,9 +25,8 @@ from rasa.shared.core.events import (
     UserUttered,
 )
 
-from bot.privacy import mask, mask_name, mask_strings, mask_text
+from bot.privacy import PERSONAL_SLOTS, mask, mask_name, mask_strings, mask_text
 
-PERSONAL_SLOTS = ("applicant_name", "contact_phone", "id_number")
 REQUESTED_SLOT = "requested_slot"
 
 

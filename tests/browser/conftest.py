@@ -38,7 +38,8 @@ class StackProcess:
 
     def __init__(self, run_dir: Path, env: dict[str, str] | None = None) -> None:
         self.run_dir = run_dir
-        self.ports = {"rasa": free_port(), "action": free_port(), "booking": free_port()}
+        self.ports = {"rasa": free_port(), "action": free_port(), "booking": free_port(),
+                      "staff": free_port()}
         self.env = {**os.environ, "PYTHONPATH": str(REPO_ROOT),
                     "BOOKING_DATABASE_URL": f"sqlite:///{run_dir / 'booking.db'}", **(env or {})}
         self.process: subprocess.Popen[str] | None = None
@@ -48,7 +49,8 @@ class StackProcess:
         self.process = subprocess.Popen(
             [str(RASA_PYTHON), "-m", "bot.stack", "--rasa-port", str(self.ports["rasa"]),
              "--action-port", str(self.ports["action"]), "--booking-port",
-             str(self.ports["booking"]), "--run-dir", str(self.run_dir)],
+             str(self.ports["booking"]), "--staff-port", str(self.ports["staff"]),
+             "--run-dir", str(self.run_dir)],
             cwd=REPO_ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             text=True, start_new_session=True)
         self.urls = self._read_ready_message()

@@ -1,0 +1,47 @@
+"""The centre's database: the booking database (BOOKING_DATABASE_URL) with the timetable and the
+staff desk's tables."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+from functools import cache
+from typing import Any, TypeVar
+
+from sqlalchemy.engine import Engine
+
+from bot.booking import timetable
+from bot.booking.__main__ import database_url
+from bot.booking.schedule import BEIJING
+from bot.booking.store import BookingStore
+from bot.staff.tables import metadata
+
+# Database work from an event loop runs in a thread with this deadline (actions, the notifier).
+DEADLINE_SECONDS = 3.0
+T = TypeVar("T")
+
+
+def stamp(moment: datetime) -> str:
+    """A moment as ISO text in Beijing time, to the second (sortable, like the booking store's)."""
+    return moment.astimezone(BEIJING).isoformat(timespec="seconds")
+
+
+def open_engine(url: str) -> Engine:
+    """An engine on the booking database with every table created and the timetable seeded."""
+    engine = BookingStore(url).engine  # the booking tables, and SQLite's locking settings
+    metadata.create_all(engine)
+    timetable.seed(engine)
+    return engine
+
+
+@cache
+def centre_engine() -> Engine:
+    """The engine of this process, on BOOKING_DATABASE_URL (var/booking.db by default)."""
+    return open_engine(database_url())
+
+
+async def off_loop(function: Callable[..., T], *args: Any,
+                   deadline: float = DEADLINE_SECONDS) -> T:
+    """Runs blocking database work in a thread, so the event loop never waits for it."""
+    return await asyncio.wait_for(asyncio.to_thread(function, *args), deadline)
