@@ -26,7 +26,6 @@ from sanic import Sanic, response
 from sanic.request import Request
 
 from bot.channels import sessions
-from bot.channels.origins import origin_allowed
 from bot.channels.reliable import MAX_MESSAGE_CHARS
 from bot.language import LANGUAGES, localise
 from bot.replies import phrase_data
@@ -44,9 +43,6 @@ PAGE_POLICY = ("default-src 'self'; img-src 'self' data:; connect-src 'self'; "
                "frame-ancestors 'self'; base-uri 'none'; form-action 'none'; object-src 'none'")
 COMMON_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
                   "Cache-Control": "no-cache"}
-# The widget's files are public and carry no credentials; a page of another site that embeds the
-# widget loads its ES modules in CORS mode.
-PUBLIC_FILE = {"Access-Control-Allow-Origin": "*"}
 # the newest messages a reload shows; older ones stay in the store (until retention deletes them)
 HISTORY_LIMIT = 200
 HISTORY_DEADLINE = 10.0
@@ -82,14 +78,14 @@ def _assets() -> dict[str, Path]:
 
 async def widget_asset(_: Request, name: str) -> response.HTTPResponse:
     path = _assets().get(name)
-    return _file(path, PUBLIC_FILE) if path else _error(404, f"no widget file named {name!r}")
+    return _file(path) if path else _error(404, f"no widget file named {name!r}")
 
 
 async def socket_io_client(_: Request) -> response.HTTPResponse:
     if not SOCKET_IO_CLIENT.exists():
         return _error(503, "socket.io-client is not installed here: run `make run`, which runs "
                            "`npm ci` from package-lock.json")
-    return _file(SOCKET_IO_CLIENT, PUBLIC_FILE)
+    return _file(SOCKET_IO_CLIENT)
 
 
 def _page_handler(page: str) -> Any:
@@ -116,20 +112,7 @@ def _ui_string(text: Mapping[str, str], language: str) -> str:
 
 
 async def widget_config(request: Request) -> response.HTTPResponse:
-    return response.json(widget_settings(), headers={**COMMON_HEADERS, **_cors_headers(request)})
-
-
-def _cors_headers(request: Request) -> dict[str, str]:
-    """CORS for a page of an allowed site that embeds the widget (none for the own origin)."""
-    origin = request.headers.get("origin")
-    environ = {"HTTP_HOST": request.headers.get("host"),
-               "HTTP_X_FORWARDED_HOST": request.headers.get("x-forwarded-host"),
-               "wsgi.url_scheme": request.headers.get("x-forwarded-proto", request.scheme)}
-    if not origin or not origin_allowed(origin, environ):
-        return {"Vary": "Origin"}
-    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
-            "Access-Control-Allow-Headers": "Authorization",
-            "Access-Control-Allow-Methods": "GET", "Access-Control-Max-Age": "600"}
+    return response.json(widget_settings(), headers=COMMON_HEADERS)
 
 
 def _bearer_session(request: Request) -> str | None:
@@ -143,22 +126,22 @@ def _bearer_session(request: Request) -> str | None:
 
 
 async def history(request: Request) -> response.HTTPResponse:
-    cors = _cors_headers(request)
+    # CORS for the sites that embed the widget (ALLOWED_ORIGINS) is the public app's (bot.server)
     if request.method == "OPTIONS":
-        return response.empty(headers={**COMMON_HEADERS, **cors})
+        return response.empty(headers=COMMON_HEADERS)
     session_id = _bearer_session(request)
     if session_id is None:
         return _error(401, "a valid 'Authorization: Bearer <session_id>.<token>' is required",
-                      {**cors, "WWW-Authenticate": "Bearer"})
+                      {"WWW-Authenticate": "Bearer"})
     agent = getattr(request.app.ctx, "agent", None)
     if agent is None or agent.tracker_store is None:
-        return _error(503, "the assistant is still starting; try again in a minute", cors)
+        return _error(503, "the assistant is still starting; try again in a minute")
     try:
         events = await asyncio.wait_for(
             asyncio.to_thread(stored_events, agent.tracker_store, session_id), HISTORY_DEADLINE)
     except asyncio.TimeoutError:
-        return _error(503, "the conversation store is not answering; try again", cors)
-    return response.json(transcript(events), headers={**COMMON_HEADERS, **cors})
+        return _error(503, "the conversation store is not answering; try again")
+    return response.json(transcript(events), headers=COMMON_HEADERS)
 
 
 def stored_events(tracker_store: TrackerStore, session_id: str) -> list[dict[str, Any]]:
