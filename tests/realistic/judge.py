@@ -33,10 +33,11 @@ PHRASE_KINDS = {
     "category_page_heading": "category_page",
     "system_question": "which_system", "system_explanation": "system",
     "no_service_match": "not_in_list", "ask_which_service": "clarify",
-    "understanding.not_in_list": "not_in_list", "understanding.outside_jiangmen": "not_in_list",
+    "understanding.not_in_list": "not_in_list",
     "understanding.confirm_service": "confirm", "understanding.legal": "legal",
     "understanding.shorter": "shorter", "understanding.language_notice": "language",
-    "understanding.clarify": "clarify", "understanding.not_understood_part": "partly",
+    "understanding.clarify": "clarify", "understanding.clarify_service": "clarify",
+    "understanding.not_in_list_unnamed": "not_in_list", "understanding.short_help": "shorter",
 }
 RESPONSE_KINDS = {
     "utter_greet": "greet", "utter_goodbye": "goodbye", "utter_thank": "thanks",
@@ -44,7 +45,7 @@ RESPONSE_KINDS = {
     "utter_anything_else": "anything_else", "utter_noted": "noted",
 }
 # Phrases that repeat the user's words: what they quote must be the user's own words.
-ECHOING = ("no_service_match", "understanding.not_in_list", "understanding.not_understood_part")
+ECHOING = ("no_service_match", "understanding.not_in_list")
 
 
 @dataclass
@@ -93,7 +94,7 @@ def _phrase_text(key: str, language: str) -> str | None:
 
 @cache
 def _patterns(language: str) -> list[tuple[str, str, re.Pattern[str]]]:
-    """(kind, key, regex) for every phrase and response, in the reader's language."""
+    """(kind, key, regex) for every phrase and response, in one reader's language."""
     patterns = []
     for key, kind in PHRASE_KINDS.items():
         template = _phrase_text(key, language)
@@ -109,10 +110,16 @@ def _patterns(language: str) -> list[tuple[str, str, re.Pattern[str]]]:
     return patterns
 
 
+def _all_patterns() -> list[tuple[str, str, re.Pattern[str]]]:
+    """Every language's patterns: the kind of a reply does not depend on its script (the script
+    is checked on its own)."""
+    return [p for language in (HANT, HANS, EN) for p in _patterns(language)]
+
+
 def kinds_of(reply: Reply, language: str) -> set[str]:
     """The kinds of answer in a reply."""
     text = reply.text
-    found = {kind for kind, _, regex in _patterns(language) if regex.search(text)}
+    found = {kind for kind, _, regex in _all_patterns() if regex.search(text)}
     if any(p.startswith("/ask_materials{") and '"service"' in p for p in reply.payloads):
         found.add("eligibility")
     if "system" not in found and any('"system":"mainland"' in p for p in reply.payloads):
@@ -123,7 +130,7 @@ def kinds_of(reply: Reply, language: str) -> set[str]:
 def echoes(reply: Reply, language: str) -> list[str]:
     """The user words a reply quotes back ("I could not find “...”")."""
     quoted = []
-    for _, key, regex in _patterns(language):
+    for _, key, regex in _all_patterns():
         if key in ECHOING:
             quoted += [m.group("query") for m in regex.finditer(reply.text)
                        if "query" in regex.groupindex]

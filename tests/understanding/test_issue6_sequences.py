@@ -32,9 +32,12 @@ def payloads(reply: list[dict]) -> list[str]:
 
 
 def about(reply: list[dict], service: str) -> bool:
-    """An eligibility card (its materials button) or a materials card (its how-to button)."""
-    return any(p.startswith(("/ask_materials{", "/ask_eligibility{")) and
-               f'"service":"{service}"' in p for p in payloads(reply))
+    """An eligibility card (its materials button first) or a materials card (its how-to button
+    first), not a "do you mean ...?" question (whose yes button also names the service)."""
+    first = payloads(reply)[:1]
+    return "/deny" not in payloads(reply) and any(
+        p.startswith(("/ask_materials{", "/ask_eligibility{")) and f'"service":"{service}"' in p
+        for p in first)
 
 
 # item 2: everyday Cantonese read as yes, no or thanks; plain questions refused as out of scope
