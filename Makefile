@@ -79,8 +79,10 @@ validate: $(GENERATED)
 	$(PY) -m bot.catalog validate
 	$(PY) scripts/validate_training_data.py
 
+# end to end: Rasa parses each story's user text (NLU), then the policies predict each action;
+# only files named test_*.yml are conversation tests (Rasa 3.6, YAMLStoryReader.is_test_stories_file)
 test-stories: $(MODEL)
-	$(RASA) test core --model $(MODEL) --stories tests/stories \
+	$(RASA) test core --model $(MODEL) --stories tests/stories --e2e \
 		--fail-on-prediction-errors --out $(RESULTS)/stories --no-plot
 
 # the held-out set, scored per written form: intent macro-F1 and entity recall floors in each

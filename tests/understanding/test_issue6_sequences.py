@@ -90,10 +90,15 @@ def test_no_mangled_echo(bot: RunningBot, message: str, mangled: str) -> None:
         assert quoted.lower() in message.lower(), quoted
 
 
+NOT_FOUND = ("not in my list", "could not find", "不在我的業務清單", "沒有找到", "没有找到")
+
+
 def _quoted(text: str) -> list[str]:
+    """What a "not found" line quotes of the user's words."""
     import re
 
-    return re.findall(r"[“\"]([^”\"]+)[”\"]", text)
+    lines = [line for line in text.splitlines() if any(n in line for n in NOT_FOUND)]
+    return [q for line in lines for q in re.findall(r"[“\"]([^”\"]+)[”\"]", line)]
 
 
 def test_the_provident_fund_question_is_answered(bot: RunningBot) -> None:
