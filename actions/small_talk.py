@@ -1,5 +1,5 @@
-"""Yes, no and thanks: the answer to the bot's "do you mean ...?", small talk, or a question that
-NLU read as one of them (bot.dialogue.acknowledge decides)."""
+"""Hello, yes, no and thanks: small talk, the answer to the bot's "do you mean ...?", or a question
+that NLU read as one of them (bot.dialogue.greet and bot.dialogue.acknowledge decide)."""
 
 from __future__ import annotations
 
@@ -12,3 +12,8 @@ from bot import dialogue
 class ActionAcknowledge(AnswerAction, Action):
     action_name = "action_acknowledge"
     decide = staticmethod(dialogue.acknowledge)
+
+
+class ActionGreet(AnswerAction, Action):
+    action_name = "action_greet"
+    decide = staticmethod(dialogue.greet)

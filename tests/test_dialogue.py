@@ -236,3 +236,10 @@ def test_other_services_named_are_offered_too(catalog: Catalog) -> None:
     assert about(outcome, "business_registration")
     assert "你也問到：新辦納税人涉税事項" in outcome.reply.text
     assert '/ask_eligibility{"service":"new_taxpayer_registration"}' in payloads(outcome)
+
+
+def test_a_hello_that_asks_about_a_service_is_answered(catalog: Catalog) -> None:
+    answered = dialogue.greet(catalog, turn("hi 我想問物業登記點辦", "greet", question=True,
+                                            mentions=(service("property_registration", "物業登記"),)))
+    assert about(answered, "property_registration")
+    assert dialogue.greet(catalog, turn("哈囉", "greet")).response == "utter_greet"

@@ -17,6 +17,7 @@ from bot.dialogue.answers import (
     answer_eligibility,
     answer_materials,
     find_service_point,
+    greet,
     handle_inform,
     human_handoff,
     list_services,
@@ -26,7 +27,7 @@ from bot.dialogue.turn import Mention, Outcome, Turn
 from bot.replies import Phrases, Reply, payload
 
 __all__ = ["Mention", "Outcome", "Turn", "acknowledge", "answer_eligibility", "answer_materials",
-           "error_reply", "find_service_point", "handle_inform", "human_handoff", "list_services",
+           "error_reply", "find_service_point", "greet", "handle_inform", "human_handoff", "list_services",
            "not_understood"]
 
 

@@ -206,6 +206,13 @@ def answer_as(catalog: Catalog, turn: Turn, intent: str) -> Outcome:
     return handlers[intent](catalog, turn)
 
 
+def greet(catalog: Catalog, turn: Turn) -> Outcome:
+    """Hello; a hello that already names a service and asks ("hi 我想問物業登記點辦") is answered."""
+    if named_ids(catalog, turn, "service") or (turn.question and _names_something(catalog, turn)):
+        return answer_as(catalog, turn, _likely_question(turn))
+    return Outcome(response="utter_greet")
+
+
 def acknowledge(catalog: Catalog, turn: Turn) -> Outcome:
     """Yes, no or thanks: the answer to "do you mean ...?", small talk, or a question after all
     ("好的 那在澳门能领吗", "香港邊度有得辦呀？" read as a yes): never an end to the topic."""
