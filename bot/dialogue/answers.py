@@ -84,7 +84,7 @@ def _without_service(catalog: Catalog, turn: Turn, intent: str) -> Outcome:
         return Outcome(service_replies.category_page(catalog, category, 1, phrases),
                        slots={PENDING: None})
     if turn.unknown_words:
-        suggestions = closest(catalog, " ".join(turn.unknown_words))
+        suggestions = closest(catalog, turn.text)
         if len(suggestions) == 1:
             return _confirm(catalog, turn, suggestions[0], echo(turn.unknown_words))
         return Outcome(clarify.not_in_list(catalog, echo(turn.unknown_words), suggestions,
@@ -138,6 +138,8 @@ def find_service_point(catalog: Catalog, turn: Turn) -> Outcome:
     if not named and turn.slots.get(POINT) in catalog.points:  # "周六开吗" after the hall
         return _single_point(catalog, turn, turn.slots[POINT])
     service = topic_of(catalog, turn).service
+    if service and not catalog.points_handling(service):  # handled elsewhere: the card says where
+        return answer_eligibility(catalog, turn)
     if service:
         return Outcome(point_replies.points_for_service(catalog, service, phrases),
                        slots={PENDING: None})
@@ -161,7 +163,7 @@ def human_handoff(catalog: Catalog, turn: Turn) -> Outcome:
     if before:
         return before
     if turn.confidence < TRUSTED and turn.question and named_ids(catalog, turn, "service"):
-        return answer_as(catalog, turn, _likely_question(turn, excluding="human_handoff"))
+        return answer_as(catalog, turn, _likely_question(turn))
     return Outcome(point_replies.human_routes(catalog, phrases_for(turn),
                                               region_of(catalog, turn)))
 
@@ -187,8 +189,9 @@ def handle_inform(catalog: Catalog, turn: Turn) -> Outcome:
     return not_understood(catalog, turn, response="utter_default")
 
 
-def _likely_question(turn: Turn, excluding: str = "") -> str:
-    """The question intent NLU ranked highest, for a message it did not read as a question."""
+def _likely_question(turn: Turn, excluding: str = "human_handoff") -> str:
+    """The question intent NLU ranked highest, for a message it did not read as a question
+    (a person is offered only when asked for)."""
     return next((intent for intent, confidence in turn.ranking
                  if intent in QUESTIONS and intent != excluding
                  and confidence >= MIN_ALTERNATIVE), ELIGIBILITY)

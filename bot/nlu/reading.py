@@ -116,9 +116,11 @@ def on_word_boundaries(text: str, start: int, end: int) -> bool:
     """False for a Latin entity found inside a longer word ("hk" in "hkid")."""
     if not text[start:end].isascii():
         return True
-    before = text[start - 1] if start > 0 else " "
-    after = text[end] if end < len(text) else " "
-    return not (before.isascii() and before.isalnum()) and not (after.isascii() and after.isalnum())
+    def letter(position: int) -> bool:
+        return 0 <= position < len(text) and text[position].isascii() and text[position].isalnum()
+
+    plural = end < len(text) and text[end] == "s" and not letter(end + 1)  # "traffic fines"
+    return not letter(start - 1) and (not letter(end) or plural)
 
 
 # --- negation ------------------------------------------------------------------------------------
@@ -177,7 +179,9 @@ def inside(span: Span, spans: Iterable[Span]) -> bool:
 # --- questions, topic shifts, unknown words ------------------------------------------------------
 
 def is_question(text: str, tokens: Sequence[Token]) -> bool:
-    return text.rstrip().endswith(("?", "？")) or any(t[0] in words().question for t in tokens)
+    """A question mark, a question word, or an A-not-A form wherever jieba cut it ("要不要")."""
+    return (text.rstrip().endswith(("?", "？")) or any(t[0] in words().question for t in tokens)
+            or any(w in text for w in words().question if len(w) > 2 and not w.isascii()))
 
 
 def shifts_topic(text: str) -> bool:

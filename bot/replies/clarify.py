@@ -31,15 +31,16 @@ def not_in_list(catalog: Catalog, query: str, suggestions: list[Service],
                 phrases: Phrases) -> Reply:
     """Not in the catalog: say so, in the user's own words or none, with 12345 and a person.
 
-    Close catalog services are offered as buttons, never answered in the request's place.
+    When some catalog names are close, ask which one is meant instead (they are offered as
+    buttons, never answered in the request's place).
     """
-    if query:
+    buttons = [_service_button(s, phrases) for s in suggestions[:SUGGESTIONS]]
+    if buttons:  # close names: perhaps in the list after all, so ask rather than deny
+        lines = [phrases(f"{KEY}.which_of", from_abroad=_from_abroad(catalog))]
+    elif query:
         lines = [phrases(f"{KEY}.not_in_list", query=query, from_abroad=_from_abroad(catalog))]
     else:
         lines = [phrases(f"{KEY}.not_in_list_unnamed", from_abroad=_from_abroad(catalog))]
-    buttons = [_service_button(s, phrases) for s in suggestions[:SUGGESTIONS]]
-    if buttons:
-        lines.append(phrases(f"{KEY}.maybe"))
     buttons += [_human(phrases), phrases.button("browse", payload("list_services"))]
     return Reply("\n".join(lines), buttons)
 

@@ -33,7 +33,7 @@ PHRASE_KINDS = {
     "category_page_heading": "category_page",
     "system_question": "which_system", "system_explanation": "system",
     "no_service_match": "not_in_list", "ask_which_service": "clarify",
-    "understanding.not_in_list": "not_in_list",
+    "understanding.not_in_list": "not_in_list", "understanding.which_of": "clarify",
     "understanding.confirm_service": "confirm", "understanding.legal": "legal",
     "understanding.shorter": "shorter", "understanding.language_notice": "language",
     "understanding.clarify": "clarify", "understanding.clarify_service": "clarify",
