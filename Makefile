@@ -30,6 +30,7 @@ TRAINING_INPUTS := $(GENERATED) config.yml $(wildcard domain/*.yml) \
 	bot/nlu/components.py bot/nlu/normaliser.py bot/nlu/cantonese.yml bot/language.py
 
 .PHONY: help install system-packages generate train run shell test lint unit validate test-stories test-nlu smoke test-browser \
+	test-realistic \
 	bench clean lock
 
 help:
@@ -92,6 +93,10 @@ test-nlu: $(MODEL)
 
 smoke: $(MODEL)
 	$(PY) -m pytest -q -m stack
+
+# the realistic conversations, report per written form (its own stack; tests/realistic/README.md)
+test-realistic: $(MODEL)
+	$(PY) -m tests.realistic.runner --json $(RESULTS)/realistic.json
 
 # the browser tests: their own venv (Playwright), Debian's chromium, the real stack
 BROWSER_VENV := .venv-browser/.installed
