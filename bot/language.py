@@ -30,8 +30,8 @@ DEFAULT_LANGUAGE = HANT
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _KANA = re.compile(r"[\u3041-\u309f\u30a0-\u30ff\uff66-\uff9f]")
-# whole words only: "A123456" and "JM-7K3M" are codes, not English
-_LATIN_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]+(?![A-Za-z0-9])")
+# whole words only: "A123456", "JM-7K3M" and "JM-AAAA-CCCC" are codes, not English
+_LATIN_WORD = re.compile(r"(?<![A-Za-z0-9-])[A-Za-z]+(?![A-Za-z0-9-])")
 # Latin words that say nothing about the language of someone who otherwise writes Chinese.
 _NEUTRAL_LATIN = {"ok", "okay", "k", "yes", "no", "y", "n", "hi", "thx", "ty"}
 

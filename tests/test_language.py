@@ -34,6 +34,7 @@ from bot.language import (
     ("hi", LATIN),
     ("すみません、しつもんがあります", KANA),
     ("A123456(3)", None),
+    ("JM-AAAA-CCCC", None),
     ("12345", None),
     ("/greet", None),
     ("我想book視像", HANT),
