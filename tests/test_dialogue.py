@@ -243,3 +243,17 @@ def test_a_hello_that_asks_about_a_service_is_answered(catalog: Catalog) -> None
                                             mentions=(service("property_registration", "物業登記"),)))
     assert about(answered, "property_registration")
     assert dialogue.greet(catalog, turn("哈囉", "greet")).response == "utter_greet"
+
+
+def test_an_unsure_request_for_a_person_that_names_a_service_is_about_the_service(
+        catalog: Catalog) -> None:
+    unsure = dialogue.human_handoff(catalog, turn(
+        "pension proof of life", "human_handoff", language=EN, confidence=0.6,
+        mentions=(service("pension_eligibility_certification", "proof of life"),),
+        ranking=(("human_handoff", 0.6), ("ask_eligibility", 0.3))))
+    assert about(unsure, "pension_eligibility_certification")
+    sure = dialogue.human_handoff(catalog, turn(
+        "I want to talk to someone about my pension proof of life", "human_handoff",
+        language=EN, confidence=0.97,
+        mentions=(service("pension_eligibility_certification", "proof of life"),)))
+    assert sure.reply.text.startswith("To reach a person:")

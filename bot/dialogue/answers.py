@@ -34,7 +34,7 @@ QUESTIONS = (ELIGIBILITY, MATERIALS, "find_service_point", "list_services", "hum
 # A yes, no or thanks this sure of itself, that asks nothing, is small talk; anything else that
 # asks something, or names a service or a place, is answered as the question it is.
 MIN_ALTERNATIVE = 0.05  # an intent NLU ranked lower is taken when it is at least this likely
-TRUSTED = 0.8  # below this, a request for a person that asks about a service is that question
+TRUSTED = 0.8  # below this, a "request for a person" that names a service is about the service
 SMALL_TALK = {"affirm": "utter_anything_else", "deny": "utter_noted", "thank": "utter_thank"}
 # What a message NLU could not place is, when its likeliest reading is small talk.
 SMALL_TALK_FALLBACK = {**SMALL_TALK, "greet": "utter_greet", "goodbye": "utter_goodbye",
@@ -162,7 +162,7 @@ def human_handoff(catalog: Catalog, turn: Turn) -> Outcome:
     before = situation(catalog, turn, _renderer(catalog, turn, ELIGIBILITY), complaints=False)
     if before:
         return before
-    if turn.confidence < TRUSTED and turn.question and named_ids(catalog, turn, "service"):
+    if turn.confidence < TRUSTED and named_ids(catalog, turn, "service"):
         return answer_as(catalog, turn, _likely_question(turn))
     return Outcome(point_replies.human_routes(catalog, phrases_for(turn),
                                               region_of(catalog, turn)))
