@@ -11,8 +11,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.catalog import Catalog, default_catalog
-from bot.dialogue import Outcome, Turn, error_reply
+from bot.dialogue import Mention, Outcome, Turn, error_reply
 from bot.language import reply_language
+from bot.nlu.reading import NEGATED, NEGATED_TEXT, QUESTION, SHIFT, UNKNOWN_WORDS
 
 logger = logging.getLogger(__name__)
 
@@ -33,16 +34,44 @@ def typed_text(tracker: Tracker) -> str:
 
 
 def latest_entities(tracker: Tracker) -> dict[str, Any]:
-    """Entity type -> value of the latest message (the first mention of each type)."""
+    """Entity type -> value of the latest message (the first mention of each type that the
+    message does not negate)."""
     entities: dict[str, Any] = {}
-    for entity in (tracker.latest_message or {}).get("entities") or []:
-        entities.setdefault(entity["entity"], entity.get("value"))
+    for mention in _mentions(tracker):
+        if not mention.negated:
+            entities.setdefault(mention.type, mention.value)
     return entities
 
 
+def _mentions(tracker: Tracker) -> list[Mention]:
+    latest = tracker.latest_message or {}
+    text = latest.get("text") or ""
+    mentions = []
+    for entity in latest.get("entities") or []:
+        start, end = entity.get("start"), entity.get("end")
+        words = text[start:end] if isinstance(start, int) and isinstance(end, int) else ""
+        mentions.append(Mention(entity["entity"], entity.get("value"), words,
+                                entity.get("role") == NEGATED))
+    return mentions
+
+
 def turn_of(tracker: Tracker) -> Turn:
-    return Turn(text=typed_text(tracker), entities=latest_entities(tracker),
-                slots=dict(tracker.slots), language=language_of(tracker))
+    latest = tracker.latest_message or {}
+    mentions = _mentions(tracker)
+    entities: dict[str, list[Any]] = {}
+    for mention in mentions:
+        if not mention.negated:
+            entities.setdefault(mention.type, []).append(mention.value)
+    intent = latest.get("intent") or {}
+    ranking = tuple((i.get("name"), i.get("confidence") or 0.0)
+                    for i in latest.get("intent_ranking") or [] if i.get("name"))
+    return Turn(text=typed_text(tracker), entities=entities, slots=dict(tracker.slots),
+                language=language_of(tracker), intent=intent.get("name") or "",
+                confidence=intent.get("confidence") or 0.0, ranking=ranking,
+                mentions=tuple(mentions), question=bool(latest.get(QUESTION)),
+                shift=bool(latest.get(SHIFT)),
+                unknown_words=tuple(latest.get(UNKNOWN_WORDS) or ()),
+                negated_text=tuple(latest.get(NEGATED_TEXT) or ()))
 
 
 class AnswerAction:

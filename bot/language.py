@@ -7,7 +7,6 @@ Kong variants; nobody maintains a third copy.
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Iterable, Mapping
 from functools import cache
@@ -21,15 +20,18 @@ HANS = "zh-Hans"
 HANT = "zh-Hant"
 EN = "en"
 LANGUAGES = (HANT, HANS, EN)
+# What detect_script says of a message that is not decisive on its own:
+EITHER_CHINESE = "zh"  # Chinese characters that are the same in both scripts ("你好")
+LATIN = "latin"  # only words any writer uses ("ok", "hi", "MPF"): English if nothing else decides
+KANA = "ja"  # Japanese kana and no Chinese characters: we answer in Chinese or English
 # The people this assistant serves live in Hong Kong and Macau: when nothing they wrote tells the
 # script apart (e.g. "你好"), Traditional is the better guess.
 DEFAULT_LANGUAGE = HANT
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-# whole words only: "A123456" and "JM-7K3M" are codes, not English
-_LATIN_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]+(?![A-Za-z0-9])")
-# Characters only Cantonese writing uses; their presence means a Hong Kong/Macau writer.
-_CANTONESE_MARKERS = set("喺唔咩冇嘅佢啲咗嘢睇搵揾攞畀嚟乜嗰哋噉冚嘞")
+_KANA = re.compile(r"[\u3041-\u309f\u30a0-\u30ff\uff66-\uff9f]")
+# whole words only: "A123456", "JM-7K3M" and "JM-AAAA-CCCC" are codes, not English
+_LATIN_WORD = re.compile(r"(?<![A-Za-z0-9-])[A-Za-z]+(?![A-Za-z0-9-])")
 # Latin words that say nothing about the language of someone who otherwise writes Chinese.
 _NEUTRAL_LATIN = {"ok", "okay", "k", "yes", "no", "y", "n", "hi", "thx", "ty"}
 
@@ -48,25 +50,29 @@ def _changed_characters(text: str, config: str) -> int:
 
 
 def detect_script(text: str | None) -> str | None:
-    """The script a message is written in: HANT, HANS, EN, "zh" (Chinese, either script) or None.
+    """The script a message is written in: HANT, HANS, EN, or a weaker answer.
 
-    None means the message says nothing about language: empty, digits, "ok", or a button payload.
+    The characters decide, not the dialect: Cantonese particles typed in Simplified characters are
+    Simplified ("社保卡唔见咗点补"). EITHER_CHINESE: Chinese the same in both scripts; LATIN: only
+    words such as "ok", "hi" or "MPF"; KANA: Japanese kana without Chinese characters; None: nothing
+    to go by (empty, digits, a reference number, a button payload).
     """
     if not text or text.startswith("/"):
         return None
     han = "".join(_HAN.findall(text))
     if han:
-        # Cantonese gets the Hong Kong variant even when typed in Simplified characters
-        if _CANTONESE_MARKERS.intersection(han):
-            return HANT
         traditional_only = _changed_characters(han, "hk2s")
         simplified_only = _changed_characters(han, "s2hk")
         if traditional_only != simplified_only:
             return HANT if traditional_only > simplified_only else HANS
-        return "zh"
+        return EITHER_CHINESE
+    if _KANA.search(text):
+        return KANA
     words = [w.lower() for w in _LATIN_WORD.findall(text)]
+    if not words:
+        return None
     informative = [w for w in words if w not in _NEUTRAL_LATIN and not _is_acronym(w, text)]
-    return EN if informative else None
+    return EN if informative else LATIN
 
 
 def _is_acronym(word: str, text: str) -> bool:
@@ -77,34 +83,27 @@ def _is_acronym(word: str, text: str) -> bool:
 def reply_language(user_messages: Iterable[Mapping[str, Any]]) -> str:
     """The language to answer in, from the user's messages, newest first.
 
-    An explicit choice wins: the newest message's metadata ``lang`` (the widget's 繁/简/EN switch).
-    Otherwise the newest message that tells the script decides. A Chinese message that could be
-    either script keeps the last Chinese script the user wrote.
+    An explicit choice (metadata ``lang``: the widget's 繁/简/EN switch) wins. Otherwise the newest
+    message that tells the script decides. Chinese that could be either script keeps the Chinese
+    script the user wrote before (Traditional if none); messages of only "ok", "hi" or "MPF" get
+    English unless the user wrote Chinese before.
     """
-    user_messages = iter(user_messages)
-    newest = next(user_messages, None)
-    if newest is None:
-        return DEFAULT_LANGUAGE
-    chosen = _metadata_language(newest)
-    if chosen:
-        return chosen
-    user_messages = itertools.chain([newest], user_messages)
     undecided_chinese = False
-    hinted: str | None = None
+    latin = False
     for message in user_messages:
+        explicit = _metadata_language(message)
+        if explicit:
+            return explicit
         script = detect_script(message.get("text"))
-        hinted = hinted or _metadata_language(message)
-        if script == "zh":
-            undecided_chinese = True
-        elif script in (HANT, HANS):
+        if script in (HANT, HANS):
             return script
-        elif script == EN:
-            if undecided_chinese:
-                break
-            return EN
-    if undecided_chinese:
-        return hinted if hinted in (HANT, HANS) else DEFAULT_LANGUAGE
-    return hinted or DEFAULT_LANGUAGE
+        if script == EN:
+            return DEFAULT_LANGUAGE if undecided_chinese else EN
+        undecided_chinese |= script == EITHER_CHINESE
+        latin |= script == LATIN
+    if latin and not undecided_chinese:
+        return EN
+    return DEFAULT_LANGUAGE
 
 
 def _metadata_language(message: Mapping[str, Any]) -> str | None:

@@ -87,11 +87,17 @@ def nlg_blueprint(templates: ResponseTemplates) -> Blueprint:
             body = None
         if not isinstance(body, dict) or not isinstance(body.get("response"), str):
             return response.json({"error": "expected JSON with a 'response' name"}, status=400)
-        tracker = body.get("tracker") or {}
-        events = tracker.get("events") or []
-        user_messages = [e for e in reversed(events) if e.get("event") == "user"]
-        language = reply_language(user_messages)
-        values = {**(tracker.get("slots") or {}), **(body.get("arguments") or {})}
-        return response.json(templates.render(body["response"], language, values))
+        return response.json(render_request(templates, body))
 
     return blueprint
+
+
+def render_request(templates: ResponseTemplates, body: Mapping[str, Any]) -> dict[str, Any]:
+    """What /nlg answers to Rasa's request: the response, in the language of the tracker's user
+    messages (bot.language.reply_language), with slots and arguments filled in."""
+    tracker = body.get("tracker") or {}
+    events = tracker.get("events") or []
+    user_messages = [e for e in reversed(events) if e.get("event") == "user"]
+    language = reply_language(user_messages)
+    values = {**(tracker.get("slots") or {}), **(body.get("arguments") or {})}
+    return templates.render(body["response"], language, values)

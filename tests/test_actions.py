@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 
 from actions.fallback import ActionFallback, ActionOutOfScope
-from actions.service_points import ActionFindServicePoint, ActionHumanHandoff
+from actions.points import ActionFindServicePoint, ActionHumanHandoff
 from actions.services import (
     ActionAnswerEligibility,
     ActionAnswerMaterials,
@@ -69,18 +69,23 @@ async def test_english_question_in_person_with_reason(make_tracker, domain) -> N
     assert '/book_video_service{"service":"marriage_registration"}' not in payloads(message)
 
 
-async def test_simplified_question_found_by_text_without_entities(make_tracker, domain) -> None:
-    tracker = make_tracker("澳门居民可以跨境办理公积金提取吗", "ask_eligibility")
+async def test_simplified_question_with_the_entities_nlu_found(make_tracker, domain) -> None:
+    tracker = make_tracker("澳门居民可以跨境办理公积金提取吗", "ask_eligibility",
+                           [{"entity": "region", "value": "macau"},
+                            *service_entity("provident_fund_withdrawal")])
     _, (message,) = await run(ActionAnswerEligibility(), tracker, domain)
     assert message["text"].startswith("住房公积金提取")
     assert "以官方公布为准" in message["text"]
 
 
 async def test_unknown_service_says_so_and_offers_routes(make_tracker, domain) -> None:
-    tracker = make_tracker("我想辦護照，可唔可以喺香港辦？", "ask_eligibility")
+    tracker = make_tracker("我想辦護照，可唔可以喺香港辦？", "ask_eligibility",
+                           [{"entity": "unlisted", "value": "passport", "start": 3, "end": 5},
+                            {"entity": "region", "value": "hong_kong", "start": 11, "end": 13}])
     _, (message,) = await run(ActionAnswerEligibility(), tracker, domain)
-    assert message["text"] == "目錄裏沒有找到“護照”這項業務。"
-    assert payloads(message) == ["/list_services", "/human_handoff"]
+    assert message["text"].startswith("“護照”不在我的業務清單裏")
+    assert "12345" in message["text"]
+    assert payloads(message) == ["/human_handoff", "/list_services"]
 
 
 async def test_no_service_named_asks_which_and_remembers(make_tracker, domain) -> None:
@@ -192,7 +197,7 @@ async def test_out_of_scope_gets_the_domain_response(make_tracker, domain) -> No
 
 
 async def test_fallback_still_answers_a_recognised_service(make_tracker, domain) -> None:
-    tracker = make_tracker("回鄉證", "nlu_fallback")
+    tracker = make_tracker("回鄉證", "nlu_fallback", service_entity("home_return_permit"))
     _, (message,) = await run(ActionFallback(), tracker, domain)
     assert "江門不受理此事項" in message["text"]
 

@@ -4,18 +4,37 @@ from __future__ import annotations
 
 import pytest
 
-from bot.language import DEFAULT_LANGUAGE, EN, HANS, HANT, detect_script, localise, pick, reply_language
+from bot.language import (
+    DEFAULT_LANGUAGE,
+    EITHER_CHINESE,
+    EN,
+    HANS,
+    HANT,
+    KANA,
+    LATIN,
+    detect_script,
+    localise,
+    pick,
+    reply_language,
+)
 
 
 @pytest.mark.parametrize(("text", "script"), [
     ("我喺香港，可唔可以辦江門嘅物業登記？", HANT),
     ("澳门居民可以跨境办理公积金提取吗", HANS),
     ("使唔使親身去", HANT),
-    ("唔该", HANT),  # Cantonese in Simplified characters is still a Hong Kong/Macau writer
+    # the characters decide, not the dialect (issue 6 item 13)
+    ("唔该", HANS),
+    ("我想问下社保卡唔见咗点补", HANS),
+    ("要咩材料", EITHER_CHINESE),
     ("Do I need to go in person?", EN),
-    ("你好", "zh"),  # either script
-    ("MPF", None),
-    ("ok", None),
+    ("你好", EITHER_CHINESE),
+    ("MPF", LATIN),
+    ("ok", LATIN),
+    ("hi", LATIN),
+    ("すみません、しつもんがあります", KANA),
+    ("A123456(3)", None),
+    ("JM-AAAA-CCCC", None),
     ("12345", None),
     ("/greet", None),
     ("我想book視像", HANT),
@@ -44,6 +63,23 @@ def test_chinese_that_could_be_either_keeps_the_earlier_script() -> None:
 def test_widget_language_breaks_the_tie() -> None:
     assert reply_language([{"text": "你好", "metadata": {"lang": HANS}}]) == HANS
     assert reply_language([{"text": "/greet", "metadata": {"lang": EN}}]) == EN
+
+
+def test_an_explicit_choice_wins_over_detection() -> None:
+    assert reply_language([{"text": "我想問下物業登記", "metadata": {"lang": HANS}}]) == HANS
+    assert reply_language([{"text": "how do I apply", "metadata": {"lang": HANT}}]) == HANT
+    assert reply_language([{"text": "物业登记", "metadata": {"lang": "fr"}}]) == HANS
+
+
+def test_short_english_gets_english_whatever_the_default() -> None:
+    assert reply_language(messages("hi")) == EN
+    assert reply_language(messages("ok", "MPF")) == EN
+    assert reply_language(messages("我想問下", "ok")) == HANT
+    assert reply_language(messages("你好", "ok")) == DEFAULT_LANGUAGE
+
+
+def test_simplified_with_cantonese_particles_stays_simplified() -> None:
+    assert reply_language(messages("我想问下社保卡唔见咗点补", "要咩材料")) == HANS
 
 
 def test_traditional_readers_get_hong_kong_forms_and_words() -> None:

@@ -28,6 +28,8 @@ from rasa.shared.core.events import (
 from bot.privacy import PERSONAL_SLOTS, mask, mask_name, mask_strings, mask_text
 
 REQUESTED_SLOT = "requested_slot"
+# parse data that holds names of intents and entities, not what the user wrote
+NLU_NAMES = frozenset({"intent", "intent_ranking", "response_selector", "entities"})
 
 
 def is_masked(value: str) -> bool:
@@ -108,8 +110,12 @@ def _redact(event: Event, conversation: _Conversation) -> Event:
             data[key] = mask_strings(data[key], answer if key == "text" else masked)
     parse_data: dict[str, Any] | None = data.get("parse_data")
     if parse_data:
+        # everything NLU derived from the text (its words, unknown words, negated words...) is
+        # masked like the text; only the names of intents and entities stay as they are
         data["parse_data"] = {
-            **parse_data, "text": mask_strings(parse_data.get("text"), answer),
-            "entities": [{**entity, "value": mask_strings(entity.get("value"), answer)}
-                         for entity in parse_data.get("entities") or []]}
+            key: value if key in NLU_NAMES else mask_strings(value, answer)
+            for key, value in parse_data.items()}
+        data["parse_data"]["entities"] = [
+            {**entity, "value": mask_strings(entity.get("value"), answer)}
+            for entity in parse_data.get("entities") or []]
     return Event.from_parameters(data) or event

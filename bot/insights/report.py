@@ -17,9 +17,9 @@ from typing import Any
 from bot.booking.schedule import BEIJING
 from bot.catalog.model import Catalog
 from bot.conversations.reading import StoredEvent
-from bot.dialogue import unknown_words
 from bot.insights.grouping import Asked, Group, group
 from bot.language import detect_script
+from bot.nlu.reading import UNKNOWN_WORDS
 from bot.staff.masking import PERSONAL_SLOTS, mask_text
 
 FALLBACK_INTENT, OUT_OF_SCOPE_INTENT = "nlu_fallback", "out_of_scope"
@@ -152,7 +152,8 @@ class _Reader:
         if typed and (fallback or out_of_scope):
             self.unanswered.append(Asked(mask_text(text), intent, channel, user["timestamp"]))
         if typed and intent in SERVICE_QUESTIONS and not turn.slots.get("service"):
-            unknown = unknown_words(self.catalog, text)
+            # the words NLU found no catalog entry for, recorded with the message
+            unknown = " ".join((user.get("parse_data") or {}).get(UNKNOWN_WORDS) or ())
             if unknown:
                 report.unknown_services[mask_text(unknown)] += 1
 

@@ -3,11 +3,14 @@
 The pipeline (config.yml) runs::
 
     ChineseNormaliser -> WhitespaceSafeJiebaTokenizer -> featurizers -> DIET (intents)
-    -> RegexEntityExtractor -> EntitySynonymMapper -> OriginalTextRestorer
+    -> RegexEntityExtractor -> EntitySynonymMapper -> PhrasePatternExtractor -> MessageReader
+    -> FallbackClassifier -> OriginalTextRestorer
 
 ``ChineseNormaliser`` rewrites the message text into one Simplified-Mandarin form and remembers the
-original; ``OriginalTextRestorer`` puts the original back and maps entity spans onto it, so the
-tracker, the actions and the replies see what the user typed.
+original; ``PhrasePatternExtractor`` finds what residents name in their own words (phrases.yml);
+``MessageReader`` marks negated mentions and says whether the message asks, moves to a new topic,
+and which of its words nobody understood; ``OriginalTextRestorer`` puts the original back and maps
+entity spans onto it, so the tracker, the actions and the replies see what the user typed.
 """
 
 from __future__ import annotations
@@ -20,21 +23,27 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
 from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.shared.constants import INTENT_MESSAGE_PREFIX
 from rasa.shared.nlu.constants import (
     ENTITIES,
     ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_ROLE,
     ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TYPE,
     ENTITY_ATTRIBUTE_VALUE,
+    EXTRACTOR,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.language import detect_script
+from bot.nlu import reading
 from bot.nlu.normaliser import normalise
+from bot.nlu.reading import NEGATED_TEXT, QUESTION, SHIFT, UNKNOWN_WORDS
 
 ORIGINAL_TEXT = "original_text"
 SCRIPT = "script"
@@ -110,11 +119,79 @@ class WhitespaceSafeJiebaTokenizer(JiebaTokenizer):
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class PhrasePatternExtractor(GraphComponent):
+    """Entities named in residents' own words: the patterns of bot/nlu/phrases.yml."""
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> PhrasePatternExtractor:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            if not _is_user_text(message):
+                continue
+            found = [{**entity, EXTRACTOR: type(self).__name__}
+                     for entity in reading.find_phrases(message.get(TEXT))]
+            message.set(ENTITIES, [*(message.get(ENTITIES) or []), *found], add_to_output=True)
+        return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class MessageReader(GraphComponent):
+    """Reads the message word by word (bot/nlu/reading.py).
+
+    - drops Latin entities found inside longer words ("hk" in "hkid");
+    - gives the role "negated" to entities a negation covers ("不是参保证明", "not the ...");
+    - adds QUESTION, SHIFT, UNKNOWN_WORDS and NEGATED_TEXT to the parse data.
+    """
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> MessageReader:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            if _is_user_text(message) and message.get(ORIGINAL_TEXT) is not None:
+                self._read(message)
+        return messages
+
+    @staticmethod
+    def _read(message: Message) -> None:
+        text = message.get(TEXT)
+        tokens = [(t.text, t.start, t.end) for t in message.get(TOKENS_NAMES[TEXT]) or []]
+        negated = reading.negated_spans(text)
+        entities = []
+        for entity in message.get(ENTITIES) or []:
+            span = (entity[ENTITY_ATTRIBUTE_START], entity[ENTITY_ATTRIBUTE_END])
+            if not reading.on_word_boundaries(text, *span):
+                continue
+            if reading.inside(span, negated) and entity[ENTITY_ATTRIBUTE_TYPE] != "concern":
+                entity = {**entity, ENTITY_ATTRIBUTE_ROLE: reading.NEGATED}
+            entities.append(entity)
+        message.set(ENTITIES, entities, add_to_output=True)
+        spans = [(e[ENTITY_ATTRIBUTE_START], e[ENTITY_ATTRIBUTE_END]) for e in entities]
+        original = normalise(message.get(ORIGINAL_TEXT))
+
+        def as_typed(found: list[tuple[int, int]]) -> list[str]:
+            typed = [original.original[slice(*original.to_original_span(*span))].strip()
+                     for span in found]
+            return [words for words in typed if words]
+
+        message.set(QUESTION, reading.is_question(text, tokens), add_to_output=True)
+        message.set(SHIFT, reading.shifts_topic(text), add_to_output=True)
+        message.set(UNKNOWN_WORDS, as_typed(reading.unknown_spans(tokens, spans)),
+                    add_to_output=True)
+        message.set(NEGATED_TEXT, as_typed(negated), add_to_output=True)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class OriginalTextRestorer(GraphComponent):
     """Gives the message its original text back, with entity spans mapped onto it.
 
-    Where two extracted entities overlap, the longer one wins: "社保参保证明" is the service, not
-    the category "社保" inside it.
+    Where two extracted catalog entities overlap, the longer one wins: "社保参保证明" is the
+    service, not the category "社保" inside it.
     """
 
     @classmethod
@@ -139,13 +216,20 @@ class OriginalTextRestorer(GraphComponent):
 
 
 def _without_overlaps(entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Among overlapping mentions of the same family, the longest. A concern or a request the
+    catalog lacks ("香港身份證") does not hide the catalog words inside it ("香港")."""
     def length(entity: dict[str, Any]) -> int:
         return entity[ENTITY_ATTRIBUTE_END] - entity[ENTITY_ATTRIBUTE_START]
+
+    def family(entity: dict[str, Any]) -> str:
+        kind = entity[ENTITY_ATTRIBUTE_TYPE]
+        return kind if kind in ("concern", "unlisted") else "catalog"
 
     kept: list[dict[str, Any]] = []
     for entity in sorted(entities, key=length, reverse=True):
         if all(entity[ENTITY_ATTRIBUTE_END] <= other[ENTITY_ATTRIBUTE_START]
                or entity[ENTITY_ATTRIBUTE_START] >= other[ENTITY_ATTRIBUTE_END]
+               or family(entity) != family(other)
                for other in kept):
             kept.append(entity)
     return sorted(kept, key=lambda entity: entity[ENTITY_ATTRIBUTE_START])

@@ -26,9 +26,14 @@ class _Conversation:
         self.channel, self.time, self.events = channel, start.timestamp(), []  # type: list[Event]
 
     def turn(self, text: str, intent: str, action: str, reply_after: float = 0.5,
-             slots: dict[str, Any] | None = None, loop: str | None = None) -> _Conversation:
+             slots: dict[str, Any] | None = None, loop: str | None = None,
+             unknown_words: tuple[str, ...] = ()) -> _Conversation:
+        """A message as the tracker store keeps it; ``unknown_words``: what NLU recorded as the
+        words no catalog entry covers."""
         self.time += 60
-        self.events.append(UserUttered(text, {"name": intent, "confidence": 0.9},
+        intent_data = {"name": intent, "confidence": 0.9}
+        parse_data = {"intent": intent_data, "entities": [], "unknown_words": list(unknown_words)}
+        self.events.append(UserUttered(text, intent_data, [], parse_data,
                                        input_channel=self.channel, timestamp=self.time))
         self.events.append(ActionExecuted(action, timestamp=self.time + 0.1))
         if loop:
@@ -52,7 +57,8 @@ def conversations(now: datetime) -> dict[str, _Conversation]:
                .turn("陳大文", "inform", "action_submit_booking", 1.0,
                      {"requested_slot": None, "booking_reference": REFERENCE}))
     questions = (_Conversation("socketio", today)
-                 .turn("护照怎么办", "ask_eligibility", "action_answer_eligibility", 0.3)
+                 .turn("护照怎么办", "ask_eligibility", "action_answer_eligibility", 0.3,
+                       unknown_words=("护照",))
                  .turn("今天天气怎么样", "out_of_scope", "action_out_of_scope", 0.2)
                  .turn("我的电话是 +852 9123 4567 请回电", "nlu_fallback", "action_fallback", 0.2))
     wechat = (_Conversation("wechat", today + timedelta(minutes=10))
