@@ -98,10 +98,11 @@ $(BROWSER_VENV): tests/browser/requirements.lock scripts/browser-venv
 test-browser: $(MODEL) $(BROWSER_VENV) system-packages
 	.venv-browser/bin/python -m pytest -q -c tests/browser/pytest.ini tests/browser
 
-bench: $(MODEL)
+# ours against stock Rasa (same run): latency, throughput, long conversations, memory, training;
+# then the same for the cluster. Loads are bounded and on loopback. Not part of `make test`.
+bench: $(MODEL) system-packages
 	$(PY) -m bench.nlu_by_script
-	$(PY) -m bench.latency
-	$(PY) -m bench.training
+	$(PY) -m bench.compare --topology run
 
 lock:
 	scripts/lock
