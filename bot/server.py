@@ -19,6 +19,8 @@ from rasa.core.utils import AvailableEndpoints, number_of_sanic_workers
 from rasa.utils.common import configure_logging_and_warnings
 from sanic import Sanic
 
+from bot import patches
+
 logger = logging.getLogger(__name__)
 
 
@@ -47,6 +49,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=5005)
     args = parser.parse_args(argv)
     configure_logging_and_warnings(logging.INFO)
+    patches.apply_all()
     app, endpoints = build_app(args)
     app.run(host=args.interface, port=args.port, access_log=False,
             backlog=int(os.environ.get("SANIC_BACKLOG", "100")),
