@@ -1,9 +1,8 @@
-"""The action server: Rasa SDK's custom actions (``/webhook``) plus the NLG endpoint (``/nlg``).
+"""The action server: Rasa SDK's custom actions (``/webhook``).
 
     python -m bot.action_server [--host 127.0.0.1] [--port 5055]
 
-One process serves both because both answer from the same knowledge base and wording, and Rasa
-calls them on every turn.
+Domain responses are rendered inside the Rasa server (``bot.nlg``), not here.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ import os
 from rasa_sdk.endpoint import create_app
 
 from bot.catalog import default_catalog
-from bot.nlg import ResponseTemplates, nlg_blueprint
 
 DEFAULT_PORT = 5055
 
@@ -30,7 +28,6 @@ def main(argv: list[str] | None = None) -> None:
     # fail at start, with the file and field named, rather than on the first question
     default_catalog()
     app = create_app("actions", cors_origins=[])
-    app.blueprint(nlg_blueprint(ResponseTemplates()))
     app.run(host=args.host, port=args.port, workers=1, access_log=False, motd=False)
 
 

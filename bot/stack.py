@@ -1,5 +1,5 @@
-"""Starts the whole assistant on this machine: the booking service, the action server (with
-NLG) and the Rasa server.
+"""Starts the whole assistant on this machine: the booking service, the action server and the
+Rasa server.
 
     python -m bot.stack [--rasa-port 5005] [--action-port 5055] [--booking-port 5056]
                         [--model models/current.tar.gz]
@@ -185,7 +185,6 @@ class Stack(AbstractContextManager["Stack"]):
         """endpoints.yml with this stack's ports and tracker database."""
         endpoints = yaml.safe_load((REPO_ROOT / "endpoints.yml").read_text(encoding="utf-8"))
         endpoints["action_endpoint"]["url"] = f"{self.action_url}/webhook"
-        endpoints["nlg"]["url"] = f"{self.action_url}/nlg"
         if endpoints.get("tracker_store", {}).get("dialect") == "sqlite":
             endpoints["tracker_store"]["db"] = str(self.run_dir / f"tracker-{self.rasa_port}.db")
         self.endpoints_path.parent.mkdir(parents=True, exist_ok=True)
@@ -252,7 +251,7 @@ def _ready_message(stack: Stack) -> str:
         '                 body: {"sender": "me", "message": "我喺香港，可唔可以辦江門嘅物業登記？"}',
         f"  Web widget     Socket.IO at {stack.rasa_url}/socket.io",
         f"  Rasa HTTP API  {stack.rasa_url} (localhost only)",
-        f"  Actions + NLG  {stack.action_url}/webhook, {stack.action_url}/nlg",
+        f"  Actions        {stack.action_url}/webhook",
         f"  Booking API    {stack.booking_url}/v1  bearer token: {stack.booking_token}",
         "                 (made for this run; set BOOKING_API_TOKEN to choose it)",
         "  Chat in the terminal: make shell     Logs: var/log/     Stop: Ctrl-C",
