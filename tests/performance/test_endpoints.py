@@ -1,0 +1,31 @@
+"""endpoints.yml names our classes by module path; Rasa falls back to an in-memory tracker store,
+with only a warning, when such a path does not import. Check that it does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from rasa.core.nlg.generator import NaturalLanguageGenerator
+from rasa.core.tracker_store import TrackerStore, create_tracker_store
+from rasa.core.utils import AvailableEndpoints
+from rasa.shared.core.domain import Domain
+
+from bot.conversations import underlying_store
+from bot.conversations.window import HistoryWindow
+from bot.nlg import DomainResponseGenerator
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_endpoints_load_the_windowed_store_and_the_in_process_nlg(tmp_path: Path) -> None:
+    endpoints_file = tmp_path / "endpoints.yml"
+    endpoints = yaml.safe_load((REPO_ROOT / "endpoints.yml").read_text(encoding="utf-8"))
+    endpoints["tracker_store"]["db"] = str(tmp_path / "tracker.db")
+    endpoints_file.write_text(yaml.safe_dump(endpoints), encoding="utf-8")
+    read = AvailableEndpoints.read_endpoints(str(endpoints_file))
+    domain = Domain.load(str(REPO_ROOT / "domain"))
+
+    store: TrackerStore = underlying_store(create_tracker_store(read.tracker_store, domain))
+    assert isinstance(store, HistoryWindow)
+    assert isinstance(NaturalLanguageGenerator.create(read.nlg, domain), DomainResponseGenerator)
