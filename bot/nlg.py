@@ -23,7 +23,7 @@ from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from rasa.core.nlg.generator import NaturalLanguageGenerator
+from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -95,13 +95,26 @@ def _user_messages(tracker: DialogueStateTracker) -> Iterator[dict[str, Any]]:
             yield {"text": event.text, "metadata": event.metadata}
 
 
-class DomainResponseGenerator(NaturalLanguageGenerator):
-    """Rasa's NLG, in process: ``nlg: {type: bot.nlg.DomainResponseGenerator}``."""
+class DomainResponseGenerator(TemplatedNaturalLanguageGenerator):
+    """Rasa's NLG, in process: ``nlg: {type: bot.nlg.DomainResponseGenerator}``.
+
+    A ``TemplatedNaturalLanguageGenerator`` so that Rasa hands it the responses of each model it
+    loads (``Agent.load_model`` sets ``responses`` on generators of that type); Rasa creates it
+    before any model is loaded.
+    """
 
     def __init__(self, endpoint_config: EndpointConfig | None = None,
                  domain: Domain | None = None) -> None:
-        self.templates = ResponseTemplates((domain or Domain.empty()).responses)
+        super().__init__((domain or Domain.empty()).responses)
         self._decided: OrderedDict[tuple[str, str | None, float] | None, str] = OrderedDict()
+
+    @property  # type: ignore[override]
+    def responses(self) -> dict[str, list[dict[str, Any]]]:
+        return self.templates.responses
+
+    @responses.setter
+    def responses(self, responses: Mapping[str, list[dict[str, Any]]]) -> None:
+        self.templates = ResponseTemplates(responses)
 
     def language_of(self, tracker: DialogueStateTracker) -> str:
         """The reply language of the tracker's current turn, decided once per user message."""

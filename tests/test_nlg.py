@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from rasa.core.nlg.generator import NaturalLanguageGenerator
+from rasa.core.agent import Agent
+from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -50,10 +51,15 @@ def test_unknown_response_is_an_apology_not_silence(templates: ResponseTemplates
     assert "12345" in templates.render("utter_nonexistent", HANT, {})["text"]
 
 
-def test_rasa_loads_the_generator_named_in_endpoints(rasa_domain: Domain) -> None:
-    config = EndpointConfig(type="bot.nlg.DomainResponseGenerator")
-    generator = NaturalLanguageGenerator.create(config, rasa_domain)
-    assert isinstance(generator, DomainResponseGenerator)
+async def test_rasa_loads_the_generator_named_in_endpoints_before_the_model(
+        rasa_domain: Domain) -> None:
+    agent = Agent(generator=EndpointConfig(type="bot.nlg.DomainResponseGenerator"))
+    assert isinstance(agent.nlg, DomainResponseGenerator)
+    # what Agent.load_model does with the responses of the model it loads
+    assert isinstance(agent.nlg, TemplatedNaturalLanguageGenerator)
+    agent.nlg.responses = rasa_domain.responses
+    answer = await agent.nlg.generate("utter_goodbye", _tracker(rasa_domain, "bye"), "rest")
+    assert answer["text"].startswith("Goodbye")
 
 
 def _tracker(rasa_domain: Domain, *texts: str) -> DialogueStateTracker:
