@@ -21,14 +21,18 @@ import statistics
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bench import stock, training
 from bench.common import REPO_ROOT, RESULTS_DIR, SCRIPTS, held_out, write_result
 from bench.load import level, one_conversation
-from bench.memory import rss_mib_by_process
 from bench.plot import draw_percentiles
+from bench.processes import cpu_seconds, pids_with, rss_mib_by_process
+from bot.cluster import Cluster
+from bot.local_servers import free_port
+from bot.stack import Stack
 
 CONCURRENCY = (1, 5, 10, 20, 50)
 # messages per level, and a time limit per level: bounded loads
@@ -49,39 +53,51 @@ def cycle(pool: list[str], count: int) -> list[str]:
     return (pool * (count // len(pool) + 1))[:count]
 
 
-@contextmanager
-def ours(topology: str) -> Iterator[tuple[str, list[int]]]:
-    """The assistant, started the way `make run` or `make run-cluster` starts it; yields the
-    public URL and the pids of its Rasa server processes."""
-    from bot.local_servers import free_port
+@dataclass
+class Target:
+    """A running bot: its public URL, its Rasa server processes, and every process serving it."""
 
+    url: str
+    rasa_pids: list[int]
+    all_pids: list[int]
+
+
+@contextmanager
+def ours(topology: str) -> Iterator[Target]:
+    """The assistant, started the way `make run` or `make run-cluster` starts it."""
     with tempfile.TemporaryDirectory() as tmp:
         if topology == "run":
-            from bot.stack import Stack
-
             with Stack(rasa_port=free_port(), action_port=free_port(), booking_port=free_port(),
                        booking_database=f"sqlite:///{tmp}/booking.db",
                        run_dir=Path(tmp)) as stack:
-                yield stack.rasa_url, [stack.server("Rasa server").process.pid]
+                yield Target(stack.rasa_url, [stack.server("Rasa server").process.pid],
+                             [server.process.pid for server in stack.servers])
         else:
-            from bot.cluster import Cluster
-
             with Cluster.on_free_ports(Path(tmp)) as cluster:
-                yield cluster.public_url, cluster.rasa_pids()
+                helpers = [*cluster.postgres_pids(),
+                           *pids_with("redis-server", f":{cluster.redis_port}")]
+                yield Target(cluster.public_url, cluster.rasa_pids(),
+                             [*(s.process.pid for s in cluster.servers), *helpers])
 
 
-def measure(urls: dict[str, str], scale: float) -> dict[str, Any]:
+def measure(targets: dict[str, Target], scale: float) -> dict[str, Any]:
     pool = message_pool()
-    webhooks = {bot: f"{url}/webhooks/rest/webhook" for bot, url in urls.items()}
-    figures: dict[str, Any] = {bot: {"levels": {}} for bot in urls}
+    webhooks = {bot: f"{target.url}/webhooks/rest/webhook" for bot, target in targets.items()}
+    figures: dict[str, Any] = {bot: {"levels": {}} for bot in targets}
     for webhook in webhooks.values():
         asyncio.run(level(webhook, pool[:WARM_UP], 1, LEVEL_TIME_LIMIT))
     for senders in CONCURRENCY:
         messages = cycle(pool, max(senders, int(MESSAGES[senders] * scale)))
         for bot, webhook in webhooks.items():
+            cpu_before = cpu_seconds(targets[bot].all_pids)
             result = asyncio.run(level(webhook, messages, senders, LEVEL_TIME_LIMIT))
-            figures[bot]["levels"][str(senders)] = result.figures()
-            print(f"  {bot:5} {senders:2} senders: {result.figures()}", flush=True)
+            cpu = cpu_seconds(targets[bot].all_pids) - cpu_before
+            figures[bot]["levels"][str(senders)] = {
+                **result.figures(),
+                "server_cpu_ms_per_message": round(1000 * cpu / max(1, len(result.latencies_ms)),
+                                                   1)}
+            print(f"  {bot:5} {senders:2} senders: {figures[bot]['levels'][str(senders)]}",
+                  flush=True)
     turns = max(30, int(LONG_CONVERSATION * scale))
     for bot, webhook in webhooks.items():
         took = asyncio.run(one_conversation(webhook, cycle(pool, turns)))
@@ -92,6 +108,8 @@ def measure(urls: dict[str, str], scale: float) -> dict[str, Any]:
             "latencies_ms": [round(ms, 1) for ms in took]}
         print(f"  {bot:5} one conversation of {turns} turns: last 20 / first 10 = "
               f"{last / first:.2f}", flush=True)
+    for bot, target in targets.items():
+        figures[bot]["rss_mib"] = rss_mib_by_process(target.rasa_pids)
     return figures
 
 
@@ -109,7 +127,9 @@ def table_rows(figures: dict[str, Any]) -> list[tuple[str, float, float]]:
     def at(bot: str, senders: int, key: str) -> float:
         return figures[bot]["levels"][str(senders)][key]
 
-    rows = [("p50 at 1 sender (ms)", at("ours", 1, "p50_ms"), at("stock", 1, "p50_ms"))]
+    rows = [("p50 at 1 sender (ms)", at("ours", 1, "p50_ms"), at("stock", 1, "p50_ms")),
+            ("server CPU per message, 1 sender (ms)", at("ours", 1, "server_cpu_ms_per_message"),
+             at("stock", 1, "server_cpu_ms_per_message"))]
     for senders in CONCURRENCY[1:]:
         rows.append((f"throughput at {senders} senders (msg/s)",
                      at("ours", senders, "throughput_per_s"),
@@ -151,11 +171,10 @@ def main(argv: list[str] | None = None) -> None:
     scale = (args.scale or 0.2) if args.quick else 1.0
     print("training the stock bot (rasa init --no-prompt)...", flush=True)
     stock_training = stock.train(force=not args.quick and args.topology == "run")
-    figures: dict[str, Any]
-    with stock.serve() as (stock_url, stock_server), ours(args.topology) as (url, rasa_pids):
-        figures = measure({"ours": url, "stock": stock_url}, scale)
-        figures["ours"]["rss_mib"] = rss_mib_by_process(rasa_pids)
-        figures["stock"]["rss_mib"] = rss_mib_by_process([stock_server.process.pid])
+    with stock.serve() as (stock_url, stock_server), ours(args.topology) as target:
+        stock_pid = stock_server.process.pid
+        figures = measure({"ours": target, "stock": Target(stock_url, [stock_pid], [stock_pid])},
+                          scale)
     if args.topology == "run" and not args.quick:
         print("training ours from scratch (--force)...", flush=True)
         figures["ours"]["training_s"] = training.seconds()
