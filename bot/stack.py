@@ -114,6 +114,11 @@ class Stack(AbstractContextManager["Stack"]):
         return f"http://127.0.0.1:{self.rasa_port}"
 
     @property
+    def public_url(self) -> str:
+        """Where users' clients reach the channels: the Rasa server itself here."""
+        return self.rasa_url
+
+    @property
     def action_url(self) -> str:
         return f"http://127.0.0.1:{self.action_port}"
 
@@ -148,24 +153,29 @@ class Stack(AbstractContextManager["Stack"]):
         return self
 
     def _servers(self) -> list[Server]:
-        logs = self.run_dir / "log"
-        python = sys.executable
-        servers = [] if os.environ.get("BOOKING_API_URL") else [
-            Server("booking service", [python, "-m", "bot.booking", "serve",
-                                       "--port", str(self.booking_port)],
-                   f"{self.booking_url}/health", logs / f"booking-{self.booking_port}.log")]
-        servers.append(
-            Server("action server", [python, "-m", "bot.action_server",
-                                     "--port", str(self.action_port)],
-                   f"{self.action_url}/health", logs / f"actions-{self.action_port}.log"))
+        servers = [] if os.environ.get("BOOKING_API_URL") else [self.booking_server()]
+        servers.append(self.action_server(self.action_port))
         if self.with_rasa_server:
-            servers.append(
-                Server("Rasa server", [python, "-m", "bot.server", "--model", str(self.model),
-                                       "--endpoints", str(self.endpoints_path),
-                                       "--credentials", str(REPO_ROOT / "credentials.yml"),
-                                       "--interface", "127.0.0.1", "--port", str(self.rasa_port)],
-                       f"{self.rasa_url}/status", logs / f"rasa-{self.rasa_port}.log"))
+            servers.append(self.rasa_server(self.rasa_port))
         return servers
+
+    def booking_server(self) -> Server:
+        return Server("booking service", [sys.executable, "-m", "bot.booking", "serve",
+                                          "--port", str(self.booking_port)],
+                      f"{self.booking_url}/health",
+                      self.run_dir / "log" / f"booking-{self.booking_port}.log")
+
+    def action_server(self, port: int, name: str = "action server") -> Server:
+        return Server(name, [sys.executable, "-m", "bot.action_server", "--port", str(port)],
+                      f"http://127.0.0.1:{port}/health",
+                      self.run_dir / "log" / f"actions-{port}.log")
+
+    def rasa_server(self, port: int, name: str = "Rasa server") -> Server:
+        return Server(name, [sys.executable, "-m", "bot.server", "--model", str(self.model),
+                             "--endpoints", str(self.endpoints_path),
+                             "--credentials", str(REPO_ROOT / "credentials.yml"),
+                             "--interface", "127.0.0.1", "--port", str(port)],
+                      f"http://127.0.0.1:{port}/status", self.run_dir / "log" / f"rasa-{port}.log")
 
     def __exit__(self, *exc_info: Any) -> None:
         self.stop()
@@ -247,9 +257,9 @@ def _ready_message(stack: Stack) -> str:
     return "\n".join([
         "",
         "跨境通办助手 is running. Open it at:",
-        f"  REST webhook   POST {stack.rasa_url}/webhooks/rest/webhook",
+        f"  REST webhook   POST {stack.public_url}/webhooks/rest/webhook",
         '                 body: {"sender": "me", "message": "我喺香港，可唔可以辦江門嘅物業登記？"}',
-        f"  Web widget     Socket.IO at {stack.rasa_url}/socket.io",
+        f"  Web widget     Socket.IO at {stack.public_url}/socket.io",
         f"  Rasa HTTP API  {stack.rasa_url} (localhost only)",
         f"  Actions        {stack.action_url}/webhook",
         f"  Booking API    {stack.booking_url}/v1  bearer token: {stack.booking_token}",
