@@ -30,7 +30,7 @@ TRAINING_INPUTS := $(GENERATED) config.yml $(wildcard domain/*.yml) \
 	bot/nlu/components.py bot/nlu/normaliser.py bot/nlu/cantonese.yml bot/language.py
 
 .PHONY: help install system-packages generate train run shell test lint unit validate test-stories test-nlu smoke test-browser \
-	bench clean lock
+	bench clean lock run-cluster test-faults validate-deploy profile
 
 help:
 	@echo "make run    install, train if needed, start everything and print where to open it"
@@ -66,7 +66,7 @@ run: $(MODEL)
 shell: $(MODEL)
 	$(PY) -m bot.stack --shell
 
-test: system-packages lint unit validate test-stories test-nlu smoke test-browser
+test: system-packages lint unit validate validate-deploy test-stories test-nlu smoke test-browser
 	@echo "All checks passed."
 
 lint: $(INSTALLED)
@@ -97,6 +97,33 @@ $(BROWSER_VENV): tests/browser/requirements.lock scripts/browser-venv
 
 test-browser: $(MODEL) $(BROWSER_VENV) system-packages
 	.venv-browser/bin/python -m pytest -q -c tests/browser/pytest.ini tests/browser
+
+# the production topology in miniature: PostgreSQL, Redis, two Rasa replicas, two action servers,
+# the booking service and nginx in front (bot/cluster, docs/deploy.md)
+run-cluster: $(MODEL) system-packages
+	$(PY) -m bot.cluster
+
+# the cluster under faults: a replica killed, the whole cluster restarted, PostgreSQL and Redis
+# restarted under load (bounded, loopback)
+test-faults: $(MODEL) system-packages
+	$(PY) -m pytest -q -m faults tests/performance
+
+# the Kubernetes manifests against the API schemas shipped in kubernetes-validate (own venv)
+DEPLOY_VENV := .venv-deploy/.installed
+$(DEPLOY_VENV): deploy/kubernetes/requirements.lock scripts/tool-venv
+	scripts/tool-venv .venv-deploy deploy/kubernetes/requirements.lock
+
+validate-deploy: $(DEPLOY_VENV)
+	.venv-deploy/bin/kubernetes-validate --strict --quiet --kubernetes-version 1.30.0 \
+		deploy/kubernetes/*.yaml
+
+# where the Rasa server's time goes under a steady load (py-spy, own venv): var/bench/profile-*
+PROFILE_VENV := .venv-profile/.installed
+$(PROFILE_VENV): bench/profile-requirements.lock scripts/tool-venv
+	scripts/tool-venv .venv-profile bench/profile-requirements.lock
+
+profile: $(MODEL) $(PROFILE_VENV)
+	$(PY) -m bench.profile
 
 # ours against stock Rasa (same run): latency, throughput, long conversations, memory, training;
 # then the same for the cluster. Loads are bounded and on loopback. Not part of `make test`.
