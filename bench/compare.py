@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import random
 import statistics
 import tempfile
 from collections.abc import Iterator
@@ -26,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from bench import stock, training
-from bench.common import REPO_ROOT, RESULTS_DIR, SCRIPTS, held_out, write_result
-from bench.load import level, one_conversation
+from bench.common import REPO_ROOT, RESULTS_DIR, message_pool, write_result
+from bench.load import WARM_UP, level, one_conversation
 from bench.plot import draw_percentiles
 from bench.processes import cpu_seconds, pids_with, rss_mib_by_process
 from bot.cluster import Cluster
@@ -39,14 +38,6 @@ CONCURRENCY = (1, 5, 10, 20, 50)
 MESSAGES = {1: 80, 5: 150, 10: 200, 20: 300, 50: 500}
 LEVEL_TIME_LIMIT = 90.0
 LONG_CONVERSATION = 300
-WARM_UP = 40
-
-
-def message_pool() -> list[str]:
-    """The held-out messages of every script, in a fixed shuffled order."""
-    pool = [text for script in SCRIPTS for text, _, _ in held_out(script)]
-    random.Random(2026).shuffle(pool)
-    return pool
 
 
 def cycle(pool: list[str], count: int) -> list[str]:

@@ -11,6 +11,7 @@ import asyncio
 import statistics
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,8 @@ import aiohttp
 # the issue's measurement: each sender starts a new conversation every 20 messages
 CONVERSATION_LENGTH = 20
 REQUEST_TIMEOUT = 60.0
+# messages sent before measuring: the first calls load TensorFlow graphs and warm caches
+WARM_UP = 40
 
 
 @dataclass
@@ -86,8 +89,15 @@ async def level(url: str, messages: list[str], senders: int, time_limit: float,
     return result
 
 
-async def one_conversation(url: str, messages: list[str]) -> list[float]:
-    """Every message in one conversation, in order; the latency of each turn."""
+async def one_conversation(url: str, messages: list[str],
+                           after_each: Callable[[], Any] | None = None) -> list[float]:
+    """Every message in one conversation, in order; the latency of each turn. ``after_each`` is
+    called after every turn (e.g. to read a server's CPU time)."""
     conversation = uuid.uuid4().hex
+    took = []
     async with _client(1) as session:
-        return [await _post(session, url, conversation, text) for text in messages]
+        for text in messages:
+            took.append(await _post(session, url, conversation, text))
+            if after_each:
+                after_each()
+    return took

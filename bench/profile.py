@@ -13,16 +13,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import itertools
 import re
+import statistics
 import subprocess
 import tempfile
-import threading
-import time
 from pathlib import Path
 
-from bench.common import REPO_ROOT, RESULTS_DIR, write_result
-from bench.compare import WARM_UP, message_pool
-from bench.load import level
+from bench.common import REPO_ROOT, RESULTS_DIR, message_pool, write_result
+from bench.load import WARM_UP, level, one_conversation
+from bench.processes import cpu_seconds
 from bot.local_servers import free_port
 from bot.stack import Stack
 
@@ -62,11 +62,26 @@ def summarise(raw: Path) -> dict[str, float]:
                                      for name in CONCERNS}}
 
 
+def long_conversation(webhook: str, pool: list[str], turns: int, rasa: int) -> dict[str, float]:
+    """Latency and Rasa CPU time of the last 20 turns of one conversation against its first 10."""
+    cpu = [cpu_seconds([rasa])]
+    took = asyncio.run(one_conversation(webhook, (pool * (turns // len(pool) + 1))[:turns],
+                                        lambda: cpu.append(cpu_seconds([rasa]))))
+    per_turn = [1000 * (after - before) for before, after in itertools.pairwise(cpu)]
+    return {"turns": turns,
+            "latency_ratio": round(statistics.fmean(took[-20:]) / statistics.fmean(took[:10]), 2),
+            "rasa_cpu_first_10_ms": round(statistics.fmean(per_turn[:10]), 1),
+            "rasa_cpu_last_20_ms": round(statistics.fmean(per_turn[-20:]), 1)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--name", default="run")
+    parser.add_argument("--long", type=int, default=0,
+                        help="then one conversation of this many turns: CPU of its last 20 turns "
+                             "against its first 10")
     args = parser.parse_args()
     if not PY_SPY.exists():
         raise SystemExit("py-spy is missing: run `make profile` (it builds .venv-profile)")
@@ -78,22 +93,32 @@ def main() -> None:
             booking_database=f"sqlite:///{tmp}/booking.db", run_dir=Path(tmp)) as stack:
         webhook = f"{stack.rasa_url}/webhooks/rest/webhook"
         asyncio.run(level(webhook, pool[:WARM_UP], 1, 60))
-        spy = subprocess.Popen([str(PY_SPY), "record", "--pid",
-                                str(stack.server("Rasa server").process.pid), "--duration",
+        rasa = stack.server("Rasa server").process.pid
+        everything = [server.process.pid for server in stack.servers]
+        spy = subprocess.Popen([str(PY_SPY), "record", "--pid", str(rasa), "--duration",
                                 str(args.seconds), "--rate", "200", "--format", "raw",
                                 "--nonblocking", "--output", str(raw)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        load = threading.Thread(target=lambda: asyncio.run(
-            level(webhook, pool * 20, 1, args.seconds + 2)))
-        start = time.monotonic()
-        load.start()
+        cpu_before = cpu_seconds([rasa]), cpu_seconds(everything)
+        result = asyncio.run(level(webhook, pool * 20, 1, args.seconds))
+        messages = len(result.latencies_ms)
+        cpu = {"rasa_cpu_ms_per_message": (cpu_seconds([rasa]) - cpu_before[0]) / messages,
+               "servers_cpu_ms_per_message": (cpu_seconds(everything) - cpu_before[1]) / messages}
         spy.wait()
-        load.join()
+        if args.long:
+            cpu["long_conversation"] = long_conversation(webhook, pool, args.long, rasa)
     shares = summarise(raw)
-    summary = f"profile ({args.name}, {time.monotonic() - start:.0f} s, 1 sender): " + "; ".join(
-        f"{name} {share:.0%}" for name, share in shares.items() if name != "busy_samples")
+    long = cpu.pop("long_conversation", None)
+    figures = {"p50_ms": result.figures()["p50_ms"], "messages": messages,
+               **{name: round(1000 * value, 1) for name, value in cpu.items()},
+               **({"long_conversation": long} if long else {})}
+    summary = (f"profile ({args.name}, 1 sender, {messages} messages): p50 {figures['p50_ms']} ms, "
+               f"Rasa CPU {figures['rasa_cpu_ms_per_message']} ms/message, all servers "
+               f"{figures['servers_cpu_ms_per_message']} ms/message; " + "; ".join(
+                   f"{name} {share:.0%}" for name, share in shares.items()
+                   if name != "busy_samples"))
     write_result(f"profile-{args.name}", summary, {"raw": str(raw.relative_to(REPO_ROOT)),
-                                                    "shares": shares})
+                                                    **figures, "shares": shares})
 
 
 if __name__ == "__main__":
