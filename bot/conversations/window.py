@@ -18,11 +18,11 @@ insights) still returns everything, and conversation ids, sessions and expiry ar
 
 Compose it in front of any ``SQLTrackerStore`` subclass, e.g. a redacting one::
 
-    class ConversationStore(HistoryWindow, RedactingTrackerStore): ...
+    class ConversationStore(HistoryWindow, SQLEngineTuning, RedactingTrackerStore): ...
 
 It overrides only ``_retrieve``, ``_additional_events`` and ``stream_events``, so a store that
 rewrites events in ``save`` before calling ``super().save`` keeps working.
-``WindowedSQLTrackerStore`` is the window over Rasa's own SQL store:
+``WindowedSQLTrackerStore`` is both over Rasa's own SQL store:
 
     tracker_store:
       type: bot.conversations.window.WindowedSQLTrackerStore
@@ -38,7 +38,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -163,5 +163,38 @@ def _state_before(state: list[dict[str, Any]], timestamp: float | None) -> list[
             *({**event, "timestamp": stamp} for event in state), listening]
 
 
-class WindowedSQLTrackerStore(HistoryWindow, SQLTrackerStore):
-    """Rasa's SQL tracker store (SQLite or PostgreSQL) with the history window."""
+class SQLEngineTuning:
+    """What the SQL store's connections cost and survive; mix it in before an ``SQLTrackerStore``.
+
+    - PostgreSQL: a pooled connection the server closed (a restart, a failover) is replaced
+      before use (``pool_pre_ping``) instead of failing a turn, which Rasa would then answer
+      from an in-memory fallback store and never save.
+    - SQLite (`make run`): write-ahead log, so reading a conversation never waits for another
+      being written (several Sanic workers), and ``synchronous=NORMAL``: one fsync per
+      checkpoint instead of per turn. A crash of the process loses nothing; a power cut may
+      lose the last turns, never the file.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        store: SQLTrackerStore = self  # type: ignore[assignment]
+        if store.engine.dialect.name == "sqlite":
+            sa.event.listen(store.engine, "connect", _sqlite_write_ahead_log)
+            return
+        engine = sa.create_engine(store.engine.url, pool_pre_ping=True,
+                                  **create_engine_kwargs(store.engine.url))
+        store.engine.dispose()
+        store.engine = engine
+        store.sessionmaker.configure(bind=engine)
+
+
+def _sqlite_write_ahead_log(connection: Any, _: Any) -> None:
+    cursor = connection.cursor()
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=10000"):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+class WindowedSQLTrackerStore(HistoryWindow, SQLEngineTuning, SQLTrackerStore):
+    """Rasa's SQL tracker store (SQLite or PostgreSQL) with the history window and tuned
+    connections."""

@@ -138,3 +138,15 @@ async def test_the_window_needs_at_least_one_turn(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="history_turns"):
         WindowedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "t.db"),
                                 history_turns=0)
+
+
+async def test_connections_are_tuned_for_their_database(stores) -> None:
+    windowed, _ = stores
+    await turn(windowed, "tuned")
+    if windowed.engine.dialect.name == "sqlite":
+        with windowed.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    else:
+        assert windowed.engine.pool._pre_ping
+        assert user_texts(await windowed.retrieve("tuned")) == ["hello"]
