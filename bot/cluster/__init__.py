@@ -39,6 +39,10 @@ DATA_DIR = REPO_ROOT / "var" / "cluster"
 TRACKER_DATABASE = "rasa"
 BOOKING_DATABASE = "booking"
 LOCK_KEY_PREFIX = "jiangmen"
+# How long a replica's lock on a conversation outlives it when it dies mid-turn (Rasa's default is
+# 60 s). Longer than the slowest turn (a booking call: 5 s, retried once), shorter than nginx's
+# 30 s read timeout, so a message waiting for a dead replica's lock is answered, late.
+TICKET_LOCK_LIFETIME = "20"
 # generated once and kept under the data folder when the environment does not set them: every
 # process, and the next start of the cluster, must agree on them (widget sessions stay valid)
 KEPT_SECRETS = ("WIDGET_SESSION_SECRET",)
@@ -96,7 +100,8 @@ class Cluster(Stack):
 
     @property
     def env(self) -> dict[str, str]:
-        return {**super().env, **self._kept_secrets(), "REDIS_URL": self.redis_url,
+        return {"TICKET_LOCK_LIFETIME": TICKET_LOCK_LIFETIME, **super().env,
+                **self._kept_secrets(), "REDIS_URL": self.redis_url,
                 "BOOKING_DATABASE_URL": f"{self.postgres_url}/{BOOKING_DATABASE}"}
 
     def postgres_pids(self) -> list[int]:
