@@ -140,17 +140,35 @@ class Stack(AbstractContextManager["Stack"]):
     def __enter__(self) -> Stack:
         if not self.model.exists():
             raise StackError(f"no trained model at {self.model}: run `make train` first")
-        self._write_endpoints()
-        self.servers = self._servers()
-        deadline = time.monotonic() + START_TIMEOUT
         try:
-            for server in self.servers:
-                server.start(self.env)
-                server.wait_until_ready(deadline)
+            self._prepare()
+            self._write_endpoints()
+            self.servers = self._servers()
+            deadline = time.monotonic() + START_TIMEOUT
+            for group in self._start_order():
+                for server in group:
+                    server.start(self.env)
+                for server in group:
+                    server.wait_until_ready(deadline)
         except BaseException:
             self.stop()
             raise
         return self
+
+    def _prepare(self) -> None:
+        """What must run before the servers start (nothing here; the cluster's databases)."""
+
+    def _start_order(self) -> list[list[Server]]:
+        """Groups of servers started together, each group once the one before answers."""
+        return [[server] for server in self.servers]
+
+    def watch(self) -> None:
+        """Called every second while running: stops everything when a server died."""
+        self.check_alive()
+
+    def summary(self) -> str:
+        """Lines printed after the ready message (none here)."""
+        return ""
 
     def _servers(self) -> list[Server]:
         servers = [] if os.environ.get("BOOKING_API_URL") else [self.booking_server()]
@@ -216,6 +234,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.shell:
         return _shell(args)
+    return run_until_stopped(
+        Stack(args.rasa_port, args.action_port, args.booking_port, args.model,
+              run_dir=args.run_dir),
+        "Starting the booking service, the action server and the Rasa server (about a minute)...")
+
+
+def run_until_stopped(stack: Stack, starting: str) -> int:
+    """Starts ``stack``, prints where to open it, and runs until Ctrl-C or SIGTERM."""
     stopping = False
 
     def request_stop(*_: Any) -> None:
@@ -224,14 +250,12 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
-    print("Starting the booking service, the action server and the Rasa server "
-          "(about a minute)...", flush=True)
+    print(starting, flush=True)
     try:
-        with Stack(args.rasa_port, args.action_port, args.booking_port, args.model,
-                   run_dir=args.run_dir) as stack:
-            print(_ready_message(stack), flush=True)
+        with stack:
+            print(_ready_message(stack) + stack.summary(), flush=True)
             while not stopping:
-                stack.check_alive()
+                stack.watch()
                 time.sleep(1)
             print("Stopping...", flush=True)
     except StackError as error:

@@ -32,8 +32,8 @@ import yaml
 from psycopg2 import sql
 
 from bot.cluster.nginx import NginxFront
-from bot.local_servers import free_port, postgres_server, redis_server
-from bot.stack import REPO_ROOT, START_TIMEOUT, Server, Stack, StackError
+from bot.local_servers import LocalServerError, free_port, postgres_server, redis_server
+from bot.stack import REPO_ROOT, Server, Stack, StackError
 
 DATA_DIR = REPO_ROOT / "var" / "cluster"
 TRACKER_DATABASE = "rasa"
@@ -115,27 +115,32 @@ class Cluster(Stack):
 
     # -- start and stop --------------------------------------------------------------------------
 
-    def __enter__(self) -> Cluster:
-        if not self.model.exists():
-            raise StackError(f"no trained model at {self.model}: run `make train` first")
+    def _prepare(self) -> None:
         try:
             self.start_postgres()
             self.start_redis()
-            self._create_databases()
-            self._write_endpoints()
-            self.servers = self._servers()
-            deadline = time.monotonic() + START_TIMEOUT
-            # helpers first, then both replicas loading their models side by side, then nginx
-            for group in ("booking", "action", "Rasa", "nginx"):
-                started = [s for s in self.servers if s.name.startswith(group)]
-                for server in started:
-                    server.start(self.env)
-                for server in started:
-                    server.wait_until_ready(deadline)
-        except BaseException:
-            self.stop()
-            raise
-        return self
+        except LocalServerError as error:
+            raise StackError(str(error)) from error
+        self._create_databases()
+
+    def _start_order(self) -> list[list[Server]]:
+        """Helpers first, then both replicas loading their models side by side, then nginx."""
+        return [[s for s in self.servers if s.name.startswith(group)]
+                for group in ("booking", "action", "Rasa", "nginx")]
+
+    def watch(self) -> None:
+        self.supervise()
+
+    def summary(self) -> str:
+        replicas = ", ".join(f"127.0.0.1:{port}" for port in self.rasa_ports)
+        actions = ", ".join(f"127.0.0.1:{port}" for port in self.action_ports)
+        return "\n".join([
+            f"  Behind nginx   Rasa replicas {replicas}; action servers {actions}",
+            f"  Stores         PostgreSQL {self.postgres_url} (conversations, bookings), "
+            f"Redis {self.redis_url} (locks, channel state)",
+            f"  Data           {self.data_dir} (kept between runs)",
+            "",
+        ])
 
     def _servers(self) -> list[Server]:
         front = NginxFront(self.public_host, self.public_port, self.private_port,
