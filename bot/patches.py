@@ -25,6 +25,8 @@ import jsonschema
 from jsonschema.exceptions import best_match
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.core.events import Event
+from rasa.shared.utils.common import all_subclasses
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +40,7 @@ class Patch:
     owner: type
     attribute: str
     source_sha256: str  # of inspect.getsource of the original, as installed with Rasa 3.6.21
-    replacement: Callable[..., Any]
+    replacement: Any  # what goes in the class's __dict__ (a function, or a staticmethod)
     why: str
 
     @property
@@ -46,10 +48,12 @@ class Patch:
         return f"{self.owner.__module__}.{self.owner.__qualname__}.{self.attribute}"
 
     def original(self) -> Callable[..., Any]:
+        if self.name in _ORIGINALS:
+            return _ORIGINALS[self.name]
         original = self.owner.__dict__.get(self.attribute)
         if original is None:
             raise PatchError(f"{self.name} is gone: Rasa changed; review bot/patches.py")
-        return getattr(original, "__wrapped__", original)
+        return original.__func__ if isinstance(original, staticmethod) else original
 
     def check(self) -> None:
         source = inspect.getsource(self.original())
@@ -61,9 +65,13 @@ class Patch:
     def apply(self) -> None:
         self.check()
         if self.owner.__dict__[self.attribute] is not self.replacement:
-            self.replacement.__wrapped__ = self.original()  # type: ignore[attr-defined]
+            _ORIGINALS[self.name] = self.original()
             setattr(self.owner, self.attribute, self.replacement)
             logger.info("patched %s: %s", self.name, self.why)
+
+
+# name -> the function a patch replaced
+_ORIGINALS: dict[str, Callable[..., Any]] = {}
 
 
 @cache
@@ -92,11 +100,41 @@ def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
     raise error
 
 
+@cache
+def _event_classes() -> dict[str, type[Event]]:
+    """Event type name -> class, in the order Rasa searches them (the first of a name wins)."""
+    classes: dict[str, type[Event]] = {}
+    for event_class in all_subclasses(Event):
+        classes.setdefault(event_class.type_name, event_class)
+    return classes
+
+
+def _resolve_by_type(type_name: str, default: type[Event] | None = None) -> type[Event] | None:
+    """``Event.resolve_by_type`` with the classes looked up once: Rasa walks every subclass of
+    Event, for every event it reads (each stored event of a conversation, each event an action
+    returns). A name not found is searched again, as Rasa does (a class imported later)."""
+    event_class = _event_classes().get(type_name)
+    if event_class is None:
+        _event_classes.cache_clear()
+        event_class = _event_classes().get(type_name)
+    if event_class is not None:
+        return event_class
+    if type_name == "topic":
+        return None  # Rasa's own backwards compatibility for the old TopicSet events
+    if default is not None:
+        return default
+    raise ValueError(f"Unknown event name '{type_name}'.")
+
+
 PATCHES = (
     Patch(RemoteAction, "_validate_action_result",
           source_sha256="f8cdb4be6812396167ced74161b2ccd65c5ea676ad86d7d359d8c322d9d8dc42",
           replacement=_validate_action_result,
           why="validate action-server responses with a validator compiled once (RasaHQ/rasa#11717)"),
+    Patch(Event, "resolve_by_type",
+          source_sha256="b5cf570fa7f286c7059ec73d8880528d03a78b28cf4e80285a46079c0fa65968",
+          replacement=staticmethod(_resolve_by_type),
+          why="find event classes by name without walking every Event subclass each time"),
 )
 
 

@@ -58,3 +58,20 @@ def test_the_patched_validator_rejects_what_rasa_rejects_with_rasas_message(
         patched._validate_action_result(result)
     assert patched_error.value.message.startswith(stock_error.value.message)
     assert "Failed to validate Action server response" in patched_error.value.message
+
+
+def test_the_patched_event_lookup_finds_what_rasa_finds() -> None:
+    from rasa.shared.core.events import ActionExecuted, Event, SlotSet
+    from rasa.shared.utils.common import all_subclasses
+
+    patches.apply_all()
+    names = {event_class.type_name for event_class in all_subclasses(Event)}
+    original = patches._ORIGINALS["rasa.shared.core.events.Event.resolve_by_type"]
+    for name in names:
+        assert Event.resolve_by_type(name) is original(name), name
+    assert Event.resolve_by_type("slot") is SlotSet
+    assert Event.resolve_by_type("no_such_event", ActionExecuted) is ActionExecuted
+    assert Event.resolve_by_type("topic") is None
+    with pytest.raises(ValueError, match="Unknown event name"):
+        Event.resolve_by_type("no_such_event")
+    assert Event.from_parameters({"event": "slot", "name": "a", "value": 1}) == SlotSet("a", 1)
