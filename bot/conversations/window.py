@@ -169,20 +169,23 @@ class SQLEngineTuning:
     - PostgreSQL: a pooled connection the server closed (a restart, a failover) is replaced
       before use (``pool_pre_ping``) instead of failing a turn, which Rasa would then answer
       from an in-memory fallback store and never save.
-    - SQLite (`make run`): write-ahead log, so reading a conversation never waits for another
-      being written (several Sanic workers), and ``synchronous=NORMAL``: one fsync per
-      checkpoint instead of per turn. A crash of the process loses nothing; a power cut may
-      lose the last turns, never the file.
+    - SQLite (`make run`): connections are kept open (SQLAlchemy 1.4 opens and closes one per
+      load and per save, and SQLite syncs the file on every close), in write-ahead-log mode, so
+      reading a conversation never waits for another being written (several Sanic workers), with
+      ``synchronous=NORMAL``: one fsync per checkpoint instead of per turn. A crash of the process
+      loses nothing; a power cut may lose the last turns, never the file.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         store: SQLTrackerStore = self  # type: ignore[assignment]
+        url = store.engine.url
         if store.engine.dialect.name == "sqlite":
-            sa.event.listen(store.engine, "connect", _sqlite_write_ahead_log)
-            return
-        engine = sa.create_engine(store.engine.url, pool_pre_ping=True,
-                                  **create_engine_kwargs(store.engine.url))
+            engine = sa.create_engine(url, poolclass=sa.pool.QueuePool,
+                                      connect_args={"check_same_thread": False})
+            sa.event.listen(engine, "connect", _sqlite_write_ahead_log)
+        else:
+            engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
         store.engine.dispose()
         store.engine = engine
         store.sessionmaker.configure(bind=engine)

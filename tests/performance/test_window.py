@@ -144,6 +144,7 @@ async def test_connections_are_tuned_for_their_database(stores) -> None:
     windowed, _ = stores
     await turn(windowed, "tuned")
     if windowed.engine.dialect.name == "sqlite":
+        assert isinstance(windowed.engine.pool, sa.pool.QueuePool)  # kept open between turns
         with windowed.engine.connect() as connection:
             assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
