@@ -33,6 +33,14 @@ def message_pool() -> list[str]:
     return pool
 
 
+def long_conversation(pool: list[str], turns: int) -> list[str]:
+    """``turns`` messages of one conversation whose last 20 say what its first 10 said, twice:
+    comparing them compares the cost of the same messages early and late in a conversation."""
+    first = pool[:10]
+    filler = (pool[10:] * (turns // max(1, len(pool) - 10) + 1))[:turns - 30]
+    return first + filler + first + first
+
+
 def write_result(name: str, summary: str, figures: dict[str, Any]) -> Path:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path = RESULTS_DIR / f"{name}.json"

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import stock, training
-from bench.common import REPO_ROOT, RESULTS_DIR, message_pool, write_result
+from bench.common import REPO_ROOT, RESULTS_DIR, long_conversation, message_pool, write_result
 from bench.load import WARM_UP, level, one_conversation
 from bench.plot import draw_percentiles
 from bench.processes import cpu_seconds, pids_with, rss_mib_by_process
@@ -91,7 +91,7 @@ def measure(targets: dict[str, Target], scale: float) -> dict[str, Any]:
                   flush=True)
     turns = max(30, int(LONG_CONVERSATION * scale))
     for bot, webhook in webhooks.items():
-        took = asyncio.run(one_conversation(webhook, cycle(pool, turns)))
+        took = asyncio.run(one_conversation(webhook, long_conversation(pool, turns)))
         first, last = statistics.fmean(took[:10]), statistics.fmean(took[-20:])
         figures[bot]["long_conversation"] = {
             "turns": turns, "first_10_mean_ms": round(first, 1),

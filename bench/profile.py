@@ -20,7 +20,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from bench.common import REPO_ROOT, RESULTS_DIR, message_pool, write_result
+from bench.common import REPO_ROOT, RESULTS_DIR, long_conversation, message_pool, write_result
 from bench.load import WARM_UP, level, one_conversation
 from bench.processes import cpu_seconds
 from bot.local_servers import free_port
@@ -62,10 +62,11 @@ def summarise(raw: Path) -> dict[str, float]:
                                      for name in CONCERNS}}
 
 
-def long_conversation(webhook: str, pool: list[str], turns: int, rasa: int) -> dict[str, float]:
+def long_conversation_costs(webhook: str, pool: list[str], turns: int,
+                            rasa: int) -> dict[str, float]:
     """Latency and Rasa CPU time of the last 20 turns of one conversation against its first 10."""
     cpu = [cpu_seconds([rasa])]
-    took = asyncio.run(one_conversation(webhook, (pool * (turns // len(pool) + 1))[:turns],
+    took = asyncio.run(one_conversation(webhook, long_conversation(pool, turns),
                                         lambda: cpu.append(cpu_seconds([rasa]))))
     per_turn = [1000 * (after - before) for before, after in itertools.pairwise(cpu)]
     return {"turns": turns,
@@ -106,7 +107,7 @@ def main() -> None:
                "servers_cpu_ms_per_message": (cpu_seconds(everything) - cpu_before[1]) / messages}
         spy.wait()
         if args.long:
-            cpu["long_conversation"] = long_conversation(webhook, pool, args.long, rasa)
+            cpu["long_conversation"] = long_conversation_costs(webhook, pool, args.long, rasa)
     shares = summarise(raw)
     long = cpu.pop("long_conversation", None)
     figures = {"p50_ms": result.figures()["p50_ms"], "messages": messages,
