@@ -217,7 +217,8 @@ class Cluster(Stack):
 
     def _write_endpoints(self) -> None:
         """endpoints.yml with the cluster's stores: the same tracker store class on PostgreSQL,
-        the Redis lock store, and the action servers behind nginx."""
+        Rasa's Redis lock store (bot.conversations.locks), and the action servers behind
+        nginx."""
         endpoints = yaml.safe_load((REPO_ROOT / "endpoints.yml").read_text(encoding="utf-8"))
         endpoints["action_endpoint"]["url"] = f"{self.action_url}/webhook"
         tracker_store = {key: value for key, value in endpoints["tracker_store"].items()
@@ -225,8 +226,9 @@ class Cluster(Stack):
         endpoints["tracker_store"] = {**tracker_store, "dialect": "postgresql",
                                       "url": "127.0.0.1", "port": self.postgres_port,
                                       "username": "postgres", "db": TRACKER_DATABASE}
-        endpoints["lock_store"] = {"type": "redis", "url": "127.0.0.1", "port": self.redis_port,
-                                   "db": 1, "key_prefix": LOCK_KEY_PREFIX}
+        endpoints["lock_store"] = {"type": "bot.conversations.locks.RecoveringRedisLockStore",
+                                   "url": "127.0.0.1", "port": self.redis_port, "db": 1,
+                                   "key_prefix": LOCK_KEY_PREFIX}
         self.endpoints_path.parent.mkdir(parents=True, exist_ok=True)
         self.endpoints_path.write_text(yaml.safe_dump(endpoints, sort_keys=False),
                                        encoding="utf-8")

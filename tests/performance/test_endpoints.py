@@ -29,3 +29,19 @@ def test_endpoints_load_the_windowed_store_and_the_in_process_nlg(tmp_path: Path
     store: TrackerStore = underlying_store(create_tracker_store(read.tracker_store, domain))
     assert isinstance(store, HistoryWindow)
     assert isinstance(NaturalLanguageGenerator.create(read.nlg, domain), DomainResponseGenerator)
+
+
+def test_the_clusters_endpoints_share_conversations_and_locks(tmp_path: Path) -> None:
+    from rasa.core.lock_store import LockStore
+
+    from bot.cluster import Cluster
+    from bot.conversations.locks import RecoveringRedisLockStore
+
+    cluster = Cluster.on_free_ports(tmp_path)
+    cluster._write_endpoints()
+    read = AvailableEndpoints.read_endpoints(str(cluster.endpoints_path))
+    assert read.tracker_store.type == "bot.conversations.window.WindowedSQLTrackerStore"
+    assert read.tracker_store.kwargs["dialect"] == "postgresql"
+    assert read.action.url == f"http://127.0.0.1:{cluster.private_port}/webhook"
+    assert isinstance(LockStore.create(read.lock_store), RecoveringRedisLockStore)
+    assert cluster.env["REDIS_URL"] == f"redis://127.0.0.1:{cluster.redis_port}/0"
