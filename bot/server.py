@@ -17,6 +17,7 @@ from functools import partial
 from rasa.core import run as rasa_run
 from rasa.core.utils import AvailableEndpoints, number_of_sanic_workers
 from rasa.utils.common import configure_logging_and_warnings
+from rasa.utils.log_utils import configure_structlog
 from sanic import Sanic
 
 from bot import patches
@@ -49,6 +50,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=5005)
     args = parser.parse_args(argv)
     configure_logging_and_warnings(logging.INFO)
+    # as `rasa run` does: without it, Rasa's structured debug lines (whole events, with what
+    # users typed) are rendered and written on every turn
+    configure_structlog(logging.INFO)
     patches.apply_all()
     app, endpoints = build_app(args)
     app.run(host=args.interface, port=args.port, access_log=False,
