@@ -1,15 +1,22 @@
-"""Conversation locks for several Rasa replicas: Rasa's Redis lock store, without the stale
-tickets a Redis outage leaves behind.
+"""Conversation locks for several Rasa replicas: Rasa's Redis lock store, fixed for the two ways
+it fails when a replica or Redis goes away.
 
-Each turn takes a ticket on its conversation's lock in Redis and gives it back at the end. When
-Redis is unreachable at that moment (a restart, a failover), Rasa's store raises and the ticket
-stays in Redis, persisted, until its lifetime ends (``TICKET_LOCK_LIFETIME``): the next message
-of that conversation, on any replica, waits that long although nobody works on it. And the
-error, raised after the turn was answered and saved, turns the answer into an apology.
+Each turn takes a ticket on its conversation's lock in Redis, waits until it is first, and gives
+it back at the end; a ticket expires after ``TICKET_LOCK_LIFETIME`` seconds, so that a replica
+that died cannot hold a conversation forever.
 
-``RecoveringRedisLockStore`` remembers such a ticket and gives it back as soon as Redis answers
-again (before its next ticket, for any conversation); the turn's answer stands. Taking a ticket
-while Redis is down still fails, and the user gets the honest "try again" reply.
+- **A waiter must not expire.** Rasa's waiting loop drops expired tickets, its own included:
+  when a replica dies holding a conversation and the next message of that conversation was
+  queued within a second of its ticket, both expire in the same poll and the waiter then waits
+  for a ticket that no longer exists, until its client gives up (a 504 after nginx's 30 s).
+  Here a waiting turn renews its own ticket at every poll: only the tickets of the dead expire.
+- **A ticket Redis could not take back is given back later.** When Redis is unreachable as a
+  turn ends (a restart, a failover), Rasa's store raises, the ticket stays in Redis (persisted)
+  until it expires, and the next message of that conversation, on any replica, waits for it;
+  and the error, raised after the turn was answered and saved, turns the answer into an
+  apology. Here the ticket is remembered and given back as soon as Redis answers again (before
+  this process's next ticket, for any conversation), and the turn's answer stands. Taking a
+  ticket while Redis is down still fails: the user gets the honest "try again" reply.
 
     lock_store:
       type: bot.conversations.locks.RecoveringRedisLockStore
@@ -21,10 +28,14 @@ while Redis is down still fails, and the user gets the honest "try again" reply.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
-from rasa.core.lock_store import LOCK_LIFETIME, RedisLockStore
+from rasa.core.lock import TicketLock
+from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 from redis.exceptions import RedisError
 
@@ -37,6 +48,34 @@ class RecoveringRedisLockStore(RedisLockStore):
         super().__init__(host=endpoint_config.url, **endpoint_config.kwargs)
         # (conversation id, ticket) -> when the ticket expires by itself anyway
         self._unreturned: dict[tuple[str, int], float] = {}
+
+    @asynccontextmanager
+    async def lock(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME,
+                   wait_time_in_seconds: float = 1) -> AsyncIterator[TicketLock]:
+        ticket = self.issue_ticket(conversation_id, lock_lifetime)
+        try:
+            yield await self._wait_for_turn(conversation_id, ticket, lock_lifetime,
+                                            wait_time_in_seconds)
+        finally:
+            self.cleanup(conversation_id, ticket)
+
+    async def _wait_for_turn(self, conversation_id: str, ticket: int, lifetime: float,
+                             poll_seconds: float) -> TicketLock:
+        """Rasa's ``_acquire_lock``, renewing this turn's own ticket while it waits."""
+        while True:
+            lock = self.get_lock(conversation_id)
+            if lock is None:
+                raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
+            if not lock.is_locked(ticket):
+                return lock
+            await asyncio.sleep(poll_seconds)
+            lock = self.get_lock(conversation_id)
+            if lock is not None:
+                for waiting in lock.tickets:
+                    if waiting.number == ticket:
+                        waiting.expires = time.time() + lifetime
+                lock.remove_expired_tickets()
+                self.save_lock(lock)
 
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
         self._return_unreturned()

@@ -1,12 +1,14 @@
-"""Conversation locks across a Redis outage (bot/conversations/locks.py), on a real Redis that keeps
-its data, as the cluster's does."""
+"""Conversation locks (bot/conversations/locks.py) on a real Redis: across a Redis outage (a Redis
+that keeps its data, as the cluster's does), and after a replica died holding a conversation."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from rasa.core.lock_store import LockStore, RedisLockStore
@@ -43,3 +45,23 @@ def test_a_ticket_redis_could_not_take_back_is_given_back_when_it_answers(
         store.issue_ticket("someone else")
         assert store.get_lock("ours") is None  # given back
         assert plain.get_lock("rasas").is_locked(rasas + 1)  # Rasa's waits for its lifetime
+
+
+async def test_a_turn_waiting_for_a_dead_replicas_ticket_gets_its_turn(redis_url: str) -> None:
+    url = urlsplit(redis_url)
+    config = EndpointConfig(url=url.hostname, port=url.port, db=2, key_prefix="wait")
+    ours, rasas = RecoveringRedisLockStore(config), RedisLockStore(url.hostname, url.port, db=2,
+                                                                   key_prefix="wait")
+    for store, conversation in ((rasas, "rasas"), (ours, "ours")):
+        store.issue_ticket(conversation, 1.0)  # a replica that died holding the conversation
+    await asyncio.sleep(0.3)
+
+    async def next_turn(store: RedisLockStore, conversation: str) -> None:
+        # the next message: its ticket would expire in the same poll as the dead one
+        async with store.lock(conversation, lock_lifetime=0.95, wait_time_in_seconds=0.5):
+            pass
+
+    with pytest.raises(asyncio.TimeoutError):  # Rasa's own waits for a ticket that is gone
+        await asyncio.wait_for(next_turn(rasas, "rasas"), 3)
+    await asyncio.wait_for(next_turn(ours, "ours"), 3)
+    assert ours.get_lock("ours") is None  # given back at the end of the turn

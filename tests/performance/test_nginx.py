@@ -44,6 +44,12 @@ def test_only_the_channels_and_the_widget_are_public(front: NginxFront) -> None:
     assert locations == ["= /webhooks/rest/webhook", "= /webhooks/wechat/webhook", "/socket.io/",
                          "/widget/", "/"]
     assert "return 404;" in public.split("location / {")[1]
+    assert "client_max_body_size 64k;" in public
+
+
+def test_the_private_port_takes_action_calls_with_the_whole_domain(front: NginxFront) -> None:
+    private = front.render().split("listen 127.0.0.1:18081;")[1]
+    assert "client_max_body_size 8m;" in private
 
 
 def test_an_origin_that_could_break_the_config_is_refused(
