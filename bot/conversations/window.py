@@ -16,13 +16,17 @@ Nothing is deleted: the window is only what is loaded. Every event is still save
 the turn added, counted from what was loaded), ``retrieve_full_tracker`` (the HTTP API, exports,
 insights) still returns everything, and conversation ids, sessions and expiry are unchanged.
 
-Compose it in front of any ``SQLTrackerStore`` subclass, e.g. a redacting one::
+With it, ``SQLEngineTuning`` (what connections cost and survive) and ``WaitForDatabase`` (a
+short database outage answered late rather than out of context). Compose them in front of any
+``SQLTrackerStore`` subclass, e.g. a redacting one::
 
-    class ConversationStore(HistoryWindow, SQLEngineTuning, RedactingTrackerStore): ...
+    class ConversationStore(WaitForDatabase, HistoryWindow, SQLEngineTuning,
+                            RedactingTrackerStore): ...
 
-It overrides only ``_retrieve``, ``_additional_events`` and ``stream_events``, so a store that
-rewrites events in ``save`` before calling ``super().save`` keeps working.
-``WindowedSQLTrackerStore`` is both over Rasa's own SQL store:
+``HistoryWindow`` overrides only ``_retrieve``, ``_additional_events`` and ``stream_events``, and
+``WaitForDatabase`` calls the ``_retrieve`` and ``save`` behind it again, so a store that rewrites
+events in ``save`` before calling ``super().save`` keeps working.
+``WindowedSQLTrackerStore`` is all three over Rasa's own SQL store:
 
     tracker_store:
       type: bot.conversations.window.WindowedSQLTrackerStore
@@ -32,9 +36,11 @@ rewrites events in ``save`` before calling ``super().save`` keeps working.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from collections.abc import Iterator
+import time
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -57,6 +63,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 logger = logging.getLogger(__name__)
 
 DEFAULT_HISTORY_TURNS = 10
+DEFAULT_OUTAGE_WAIT = 8.0
+OUTAGE_POLL_SECONDS = 0.5
 _PAUSE = (ConversationPaused.type_name, ConversationResumed.type_name)
 _LOOP_AND_PAUSE = (ActiveLoop.type_name, *_PAUSE)
 _STATE_TYPES = (SlotSet.type_name, Restarted.type_name, AllSlotsReset.type_name, *_LOOP_AND_PAUSE)
@@ -198,6 +206,46 @@ def _sqlite_write_ahead_log(connection: Any, _: Any) -> None:
     cursor.close()
 
 
-class WindowedSQLTrackerStore(HistoryWindow, SQLEngineTuning, SQLTrackerStore):
-    """Rasa's SQL tracker store (SQLite or PostgreSQL) with the history window and tuned
-    connections."""
+class WaitForDatabase:
+    """Rides out a short database outage (a restart, a failover); mix it in first.
+
+    Rasa wraps every tracker store in a ``FailSafeTrackerStore``: a load that fails gives an
+    empty conversation and a save that fails goes to memory, so during an outage every turn is
+    answered out of context and never stored. Here a load or save that cannot reach the database
+    tries again every half second, without blocking the server, for up to ``outage_wait``
+    seconds (a PostgreSQL restart takes a few): the turn is answered late, in context, and
+    stored. A longer outage fails as before.
+    """
+
+    outage_wait: float = DEFAULT_OUTAGE_WAIT
+
+    def __init__(self, *args: Any, outage_wait: float = DEFAULT_OUTAGE_WAIT,
+                 **kwargs: Any) -> None:
+        self.outage_wait = float(outage_wait)
+        super().__init__(*args, **kwargs)
+
+    async def _retrieve(self, sender_id: str,
+                        fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
+        inner = super()._retrieve  # type: ignore[misc]
+        return await self._patiently(lambda: inner(sender_id, fetch_events_from_all_sessions))
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        inner = super().save  # type: ignore[misc]
+        await self._patiently(lambda: inner(tracker))
+
+    async def _patiently(self, attempt: Callable[[], Awaitable[Any]]) -> Any:
+        deadline = time.monotonic() + self.outage_wait
+        while True:
+            try:
+                return await attempt()
+            except sa.exc.OperationalError as error:
+                if time.monotonic() > deadline:
+                    raise
+                logger.warning("conversation store unreachable, trying again: %s",
+                               str(error).splitlines()[0])
+                await asyncio.sleep(OUTAGE_POLL_SECONDS)
+
+
+class WindowedSQLTrackerStore(WaitForDatabase, HistoryWindow, SQLEngineTuning, SQLTrackerStore):
+    """Rasa's SQL tracker store (SQLite or PostgreSQL) with the history window, tuned
+    connections, and patience with a short database outage."""

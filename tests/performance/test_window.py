@@ -151,3 +151,27 @@ async def test_connections_are_tuned_for_their_database(stores) -> None:
     else:
         assert windowed.engine.pool._pre_ping
         assert user_texts(await windowed.retrieve("tuned")) == ["hello"]
+
+
+async def test_a_short_database_outage_is_waited_out(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.conversations import window
+
+    store = WindowedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "t.db"),
+                                    outage_wait=5)
+    await turn(store, "patient")
+    failures = iter([True, True])  # the database refuses twice, then answers
+    original = window.HistoryWindow._retrieve
+
+    async def flaky(self: window.HistoryWindow, sender_id: str, fetch_all: bool) -> object:
+        if next(failures, False):
+            raise sa.exc.OperationalError("SELECT", {}, Exception("connection refused"))
+        return await original(self, sender_id, fetch_all)
+
+    monkeypatch.setattr(window.HistoryWindow, "_retrieve", flaky)
+    monkeypatch.setattr(window, "OUTAGE_POLL_SECONDS", 0.01)
+    assert user_texts(await store.retrieve("patient")) == ["hello"]
+    store.outage_wait = 0
+    failures = iter([True])
+    with pytest.raises(sa.exc.OperationalError):
+        await store.retrieve("patient")
