@@ -15,8 +15,11 @@ that died cannot hold a conversation forever.
   until it expires, and the next message of that conversation, on any replica, waits for it;
   and the error, raised after the turn was answered and saved, turns the answer into an
   apology. Here the ticket is remembered and given back as soon as Redis answers again (before
-  this process's next ticket, for any conversation), and the turn's answer stands. Taking a
-  ticket while Redis is down still fails: the user gets the honest "try again" reply.
+  this process's next ticket, for any conversation), and the turn's answer stands.
+- **A short outage is waited out.** Taking a ticket or waiting for one while Redis does not
+  answer is tried again for a few seconds (``bot.conversations.patience``); a turn is answered
+  late rather than with an apology. A longer outage still fails: the user gets the honest "try
+  again" reply.
 
     lock_store:
       type: bot.conversations.locks.RecoveringRedisLockStore
@@ -39,6 +42,8 @@ from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 from redis.exceptions import RedisError
 
+from bot.conversations.patience import patiently
+
 logger = logging.getLogger(__name__)
 
 
@@ -52,7 +57,8 @@ class RecoveringRedisLockStore(RedisLockStore):
     @asynccontextmanager
     async def lock(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME,
                    wait_time_in_seconds: float = 1) -> AsyncIterator[TicketLock]:
-        ticket = self.issue_ticket(conversation_id, lock_lifetime)
+        ticket = await patiently(lambda: self.issue_ticket(conversation_id, lock_lifetime),
+                                 _unreachable)
         try:
             yield await self._wait_for_turn(conversation_id, ticket, lock_lifetime,
                                             wait_time_in_seconds)
@@ -63,19 +69,24 @@ class RecoveringRedisLockStore(RedisLockStore):
                              poll_seconds: float) -> TicketLock:
         """Rasa's ``_acquire_lock``, renewing this turn's own ticket while it waits."""
         while True:
-            lock = self.get_lock(conversation_id)
+            lock = await patiently(lambda: self.get_lock(conversation_id), _unreachable)
             if lock is None:
                 raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
             if not lock.is_locked(ticket):
                 return lock
             await asyncio.sleep(poll_seconds)
-            lock = self.get_lock(conversation_id)
-            if lock is not None:
-                for waiting in lock.tickets:
-                    if waiting.number == ticket:
-                        waiting.expires = time.time() + lifetime
-                lock.remove_expired_tickets()
-                self.save_lock(lock)
+            await patiently(lambda: self._renew_and_update(conversation_id, ticket, lifetime),
+                            _unreachable)
+
+    def _renew_and_update(self, conversation_id: str, ticket: int, lifetime: float) -> None:
+        """Rasa's ``update_lock`` (drop expired tickets), after renewing ``ticket``."""
+        lock = self.get_lock(conversation_id)
+        if lock is not None:
+            for waiting in lock.tickets:
+                if waiting.number == ticket:
+                    waiting.expires = time.time() + lifetime
+            lock.remove_expired_tickets()
+            self.save_lock(lock)
 
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
         self._return_unreturned()
@@ -99,3 +110,9 @@ class RecoveringRedisLockStore(RedisLockStore):
                 logger.info("gave back ticket %s of conversation %s", ticket_number,
                             conversation_id)
             del self._unreturned[(conversation_id, ticket_number)]
+
+
+def _unreachable(error: Exception) -> bool:
+    """Redis did not answer (Rasa wraps that in a LockError when taking a ticket)."""
+    return isinstance(error, RedisError) or (
+        isinstance(error, LockError) and isinstance(error.__context__, RedisError))

@@ -36,11 +36,9 @@ events in ``save`` before calling ``super().save`` keeps working.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -60,11 +58,11 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.conversations.patience import OUTAGE_WAIT, patiently
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_HISTORY_TURNS = 10
-DEFAULT_OUTAGE_WAIT = 8.0
-OUTAGE_POLL_SECONDS = 0.5
 _PAUSE = (ConversationPaused.type_name, ConversationResumed.type_name)
 _LOOP_AND_PAUSE = (ActiveLoop.type_name, *_PAUSE)
 _STATE_TYPES = (SlotSet.type_name, Restarted.type_name, AllSlotsReset.type_name, *_LOOP_AND_PAUSE)
@@ -217,33 +215,25 @@ class WaitForDatabase:
     stored. A longer outage fails as before.
     """
 
-    outage_wait: float = DEFAULT_OUTAGE_WAIT
+    outage_wait: float = OUTAGE_WAIT
 
-    def __init__(self, *args: Any, outage_wait: float = DEFAULT_OUTAGE_WAIT,
-                 **kwargs: Any) -> None:
+    def __init__(self, *args: Any, outage_wait: float = OUTAGE_WAIT, **kwargs: Any) -> None:
         self.outage_wait = float(outage_wait)
         super().__init__(*args, **kwargs)
 
     async def _retrieve(self, sender_id: str,
                         fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
         inner = super()._retrieve  # type: ignore[misc]
-        return await self._patiently(lambda: inner(sender_id, fetch_events_from_all_sessions))
+        return await patiently(lambda: inner(sender_id, fetch_events_from_all_sessions),
+                               _unreachable, self.outage_wait)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         inner = super().save  # type: ignore[misc]
-        await self._patiently(lambda: inner(tracker))
+        await patiently(lambda: inner(tracker), _unreachable, self.outage_wait)
 
-    async def _patiently(self, attempt: Callable[[], Awaitable[Any]]) -> Any:
-        deadline = time.monotonic() + self.outage_wait
-        while True:
-            try:
-                return await attempt()
-            except sa.exc.OperationalError as error:
-                if time.monotonic() > deadline:
-                    raise
-                logger.warning("conversation store unreachable, trying again: %s",
-                               str(error).splitlines()[0])
-                await asyncio.sleep(OUTAGE_POLL_SECONDS)
+
+def _unreachable(error: Exception) -> bool:
+    return isinstance(error, sa.exc.OperationalError)
 
 
 class WindowedSQLTrackerStore(WaitForDatabase, HistoryWindow, SQLEngineTuning, SQLTrackerStore):

@@ -232,7 +232,11 @@ def _recovery(requests: list[Request], down_at: float, back_at: float) -> dict[s
     """What the users saw from the moment a service went down until the next fault."""
     failures = [r for r in requests if r.outcome != "ok" and r.end >= down_at]
     last_failure = max((r.end for r in failures), default=back_at)
+    during = [r for r in requests if r.end >= down_at and r.start <= back_at + 1]
     return {"requests": len([r for r in requests if r.end >= down_at]),
+            "answered while it was away or coming back": len(
+                [r for r in during if r.outcome == "ok"]),
+            "slowest answer then (s)": round(max((r.end - r.start for r in during), default=0), 1),
             "failed": len(failures),
             "of which no answer at all": len([r for r in failures if r.outcome == "error"]),
             "last failure after the service was back (s)": round(max(0.0, last_failure - back_at),

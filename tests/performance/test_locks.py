@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -65,3 +66,21 @@ async def test_a_turn_waiting_for_a_dead_replicas_ticket_gets_its_turn(redis_url
         await asyncio.wait_for(next_turn(rasas, "rasas"), 3)
     await asyncio.wait_for(next_turn(ours, "ours"), 3)
     assert ours.get_lock("ours") is None  # given back at the end of the turn
+
+
+async def test_a_turn_taken_while_redis_restarts_waits_for_it(redis_data: Path) -> None:
+    port = free_port()
+    store = RecoveringRedisLockStore(EndpointConfig(url="127.0.0.1", port=port, db=1,
+                                                    key_prefix="restart"))
+
+    async def turn() -> float:
+        async with store.lock("patient", wait_time_in_seconds=0.2):
+            return time.monotonic()
+
+    started = time.monotonic()
+    waiting = asyncio.create_task(turn())  # Redis is not there yet
+    await asyncio.sleep(1.0)
+    with redis_server(port, data_dir=redis_data):
+        answered = await asyncio.wait_for(waiting, 10)
+        assert answered - started >= 1.0
+        assert store.get_lock("patient") is None

@@ -155,7 +155,7 @@ async def test_connections_are_tuned_for_their_database(stores) -> None:
 
 async def test_a_short_database_outage_is_waited_out(tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.conversations import window
+    from bot.conversations import patience, window
 
     store = WindowedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "t.db"),
                                     outage_wait=5)
@@ -169,7 +169,7 @@ async def test_a_short_database_outage_is_waited_out(tmp_path: Path,
         return await original(self, sender_id, fetch_all)
 
     monkeypatch.setattr(window.HistoryWindow, "_retrieve", flaky)
-    monkeypatch.setattr(window, "OUTAGE_POLL_SECONDS", 0.01)
+    monkeypatch.setattr(patience, "POLL_SECONDS", 0.01)
     assert user_texts(await store.retrieve("patient")) == ["hello"]
     store.outage_wait = 0
     failures = iter([True])
