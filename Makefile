@@ -66,7 +66,7 @@ run: $(MODEL)
 shell: $(MODEL)
 	$(PY) -m bot.stack --shell
 
-test: system-packages lint unit validate validate-deploy test-stories test-nlu smoke test-browser
+test: system-packages lint unit validate validate-deploy test-stories test-nlu smoke test-browser test-faults
 	@echo "All checks passed."
 
 lint: $(INSTALLED)
@@ -130,6 +130,7 @@ profile: $(MODEL) $(PROFILE_VENV)
 bench: $(MODEL) system-packages
 	$(PY) -m bench.nlu_by_script
 	$(PY) -m bench.compare --topology run
+	$(PY) -m bench.compare --topology cluster
 
 lock:
 	scripts/lock
