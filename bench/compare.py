@@ -140,11 +140,11 @@ def table_rows(figures: dict[str, Any]) -> list[tuple[str, float, float]]:
 def print_table(topology: str, rows: list[tuple[str, float, float]]) -> str:
     lines = [f"ours (make {'run' if topology == 'run' else 'run-cluster'}) against stock Rasa, "
              "same run, loopback",
-             f"| {'measure':36} | {'ours':>9} | {'stock':>9} | {'ours/stock':>10} | target",
-             f"|{'-' * 38}|{'-' * 11}|{'-' * 11}|{'-' * 12}|--------"]
+             f"| {'measure':40} | {'ours':>9} | {'stock':>9} | {'ours/stock':>10} | target",
+             f"|{'-' * 42}|{'-' * 11}|{'-' * 11}|{'-' * 12}|--------"]
     for name, ours_value, stock_value in rows:
         ratio = f"{ours_value / stock_value:.2f}" if stock_value else "–"
-        lines.append(f"| {name:36} | {ours_value:9} | {stock_value:9} | {ratio:>10} | "
+        lines.append(f"| {name:40} | {ours_value:9} | {stock_value:9} | {ratio:>10} | "
                      f"{TARGETS.get(name, '')}")
     table = "\n".join(lines)
     print(table)
