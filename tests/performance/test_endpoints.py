@@ -45,3 +45,25 @@ def test_the_clusters_endpoints_share_conversations_and_locks(tmp_path: Path) ->
     assert read.action.url == f"http://127.0.0.1:{cluster.private_port}/webhook"
     assert isinstance(LockStore.create(read.lock_store), RecoveringRedisLockStore)
     assert cluster.env["REDIS_URL"] == f"redis://127.0.0.1:{cluster.redis_port}/0"
+
+
+def test_every_action_that_reads_the_domain_is_sent_it() -> None:
+    """endpoints.yml sends the domain only to actions declared with ``send_domain: true``;
+    rasa_sdk's form validators read the form's slots from it."""
+    import inspect
+
+    import actions
+    from rasa_sdk import FormValidationAction
+    from rasa_sdk.executor import ActionExecutor
+
+    endpoints = yaml.safe_load((REPO_ROOT / "endpoints.yml").read_text(encoding="utf-8"))
+    assert endpoints["action_endpoint"]["enable_selective_domain"] is True
+    domain = Domain.load(str(REPO_ROOT / "domain"))
+    executor = ActionExecutor()
+    executor.register_package(actions.__name__)
+    validators = {name for name, action in executor.actions.items()
+                  if isinstance(getattr(action, "__self__", None), FormValidationAction)
+                  or (inspect.isclass(action) and issubclass(action, FormValidationAction))}
+    assert validators, "no form validation action found: did rasa_sdk change?"
+    for name in validators:
+        assert domain.does_custom_action_explicitly_need_domain(name), name
