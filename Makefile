@@ -60,8 +60,10 @@ $(MODEL): $(INSTALLED) $(TRAINING_INPUTS)
 
 train: $(MODEL)
 
+# two Rasa processes (both cores) share the port, with a Redis for their conversation locks
 run: $(MODEL)
-	$(PY) -m bot.stack
+	scripts/system-packages redis-server
+	$(PY) -m bot.stack --workers 2
 
 shell: $(MODEL)
 	$(PY) -m bot.stack --shell

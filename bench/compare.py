@@ -38,6 +38,7 @@ CONCURRENCY = (1, 5, 10, 20, 50)
 MESSAGES = {1: 80, 5: 150, 10: 200, 20: 300, 50: 500}
 LEVEL_TIME_LIMIT = 90.0
 LONG_CONVERSATION = 300
+MAKE_RUN_WORKERS = 2  # as the Makefile's `run` starts it
 
 
 def cycle(pool: list[str], count: int) -> list[str]:
@@ -59,8 +60,8 @@ def ours(topology: str) -> Iterator[Target]:
     with tempfile.TemporaryDirectory() as tmp:
         if topology == "run":
             with Stack(rasa_port=free_port(), action_port=free_port(), booking_port=free_port(),
-                       booking_database=f"sqlite:///{tmp}/booking.db",
-                       run_dir=Path(tmp)) as stack:
+                       booking_database=f"sqlite:///{tmp}/booking.db", run_dir=Path(tmp),
+                       rasa_workers=MAKE_RUN_WORKERS) as stack:
                 yield Target(stack.rasa_url, [stack.server("Rasa server").process.pid],
                              [server.process.pid for server in stack.servers])
         else:

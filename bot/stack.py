@@ -23,14 +23,16 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
 from bot.booking.__main__ import database_url
+from bot.local_servers import LocalServerError, free_port, redis_server
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = REPO_ROOT / "models" / "current.tar.gz"
@@ -108,6 +110,12 @@ class Stack(AbstractContextManager["Stack"]):
     # shared by the booking service and the action server; a fresh one per run unless given
     booking_token: str = field(
         default_factory=lambda: os.environ.get("BOOKING_API_TOKEN") or secrets.token_urlsafe(24))
+    # More than one: that many Sanic workers share the Rasa port (both cores), with conversation
+    # locks and channel state in Redis: REDIS_URL, or a Redis started here, data in run_dir/redis.
+    rasa_workers: int = 1
+    redis_port: int = 0  # the Redis started here; 0: a free port
+    # PostgreSQL, Redis...: context managers entered at start, each stoppable on its own
+    _services: dict[str, ExitStack] = field(default_factory=dict, repr=False)
 
     @property
     def rasa_url(self) -> str:
@@ -127,11 +135,25 @@ class Stack(AbstractContextManager["Stack"]):
         return os.environ.get("BOOKING_API_URL") or f"http://127.0.0.1:{self.booking_port}"
 
     @property
+    def redis_url(self) -> str | None:
+        """The Redis every process shares, if any."""
+        if "redis" in self._services:
+            return f"redis://127.0.0.1:{self.redis_port}/0"
+        return os.environ.get("REDIS_URL")
+
+    @property
+    def redis_data_dir(self) -> Path:
+        return self.run_dir / "redis"
+
+    @property
     def env(self) -> dict[str, str]:
         """The environment every server of this stack runs with."""
+        shared = {"REDIS_URL": self.redis_url} if self.redis_url else {}
+        workers = {"SANIC_WORKERS": str(self.rasa_workers)} if self.rasa_workers > 1 else {}
         return {**os.environ, **QUIET_ENV, "PYTHONPATH": str(REPO_ROOT),
                 "BOOKING_API_URL": self.booking_url, "BOOKING_API_TOKEN": self.booking_token,
-                "BOOKING_DATABASE_URL": self.booking_database or database_url()}
+                "BOOKING_DATABASE_URL": self.booking_database or database_url(),
+                **shared, **workers}
 
     @property
     def endpoints_path(self) -> Path:
@@ -156,7 +178,32 @@ class Stack(AbstractContextManager["Stack"]):
         return self
 
     def _prepare(self) -> None:
-        """What must run before the servers start (nothing here; the cluster's databases)."""
+        """What must run before the servers: a Redis for several workers (the cluster: more)."""
+        if self.rasa_workers > 1 and not os.environ.get("REDIS_URL"):
+            self.start_redis()
+
+    def start_redis(self) -> None:
+        self.redis_port = self.redis_port or free_port()
+        try:
+            self._start_service("redis", redis_server(self.redis_port,
+                                                      data_dir=self.redis_data_dir))
+        except LocalServerError as error:
+            raise StackError(f"{error} (or start one Rasa process: --workers 1)") from error
+
+    def restart_redis(self, down_for: float = 0.0) -> None:
+        self._stop_service("redis")
+        time.sleep(down_for)
+        self.start_redis()
+
+    def _start_service(self, name: str, context: AbstractContextManager[Any]) -> None:
+        services = ExitStack()
+        services.enter_context(context)
+        self._services[name] = services
+
+    def _stop_service(self, name: str) -> None:
+        services = self._services.pop(name, None)
+        if services:
+            services.close()
 
     def _start_order(self) -> list[list[Server]]:
         """Groups of servers started together, each group once the one before answers."""
@@ -167,8 +214,11 @@ class Stack(AbstractContextManager["Stack"]):
         self.check_alive()
 
     def summary(self) -> str:
-        """Lines printed after the ready message (none here)."""
-        return ""
+        """Lines printed after the ready message."""
+        if self.rasa_workers == 1:
+            return ""
+        return (f"  Both cores     {self.rasa_workers} Rasa processes share the port; conversation "
+                f"locks and channel state in Redis {self.redis_url}\n")
 
     def _servers(self) -> list[Server]:
         servers = [] if os.environ.get("BOOKING_API_URL") else [self.booking_server()]
@@ -201,6 +251,8 @@ class Stack(AbstractContextManager["Stack"]):
     def stop(self) -> None:
         for server in reversed(self.servers):
             server.stop()
+        for name in reversed(list(self._services)):
+            self._stop_service(name)
 
     def check_alive(self) -> None:
         for server in self.servers:
@@ -215,9 +267,24 @@ class Stack(AbstractContextManager["Stack"]):
         endpoints["action_endpoint"]["url"] = f"{self.action_url}/webhook"
         if endpoints.get("tracker_store", {}).get("dialect") == "sqlite":
             endpoints["tracker_store"]["db"] = str(self.run_dir / f"tracker-{self.rasa_port}.db")
+        if self.rasa_workers > 1:
+            endpoints["lock_store"] = lock_store_endpoint(self.redis_url or "")
         self.endpoints_path.parent.mkdir(parents=True, exist_ok=True)
         self.endpoints_path.write_text(yaml.safe_dump(endpoints, sort_keys=False),
                                        encoding="utf-8")
+
+
+def lock_store_endpoint(redis_url: str) -> dict[str, Any]:
+    """endpoints.yml's ``lock_store`` for the Redis at ``redis_url``: conversation locks shared
+    by every Rasa process (bot/conversations/locks.py), in database 1 (the channel state uses the
+    database REDIS_URL names)."""
+    url = urlsplit(redis_url)
+    entry: dict[str, Any] = {"type": "bot.conversations.locks.RecoveringRedisLockStore",
+                             "url": url.hostname or "127.0.0.1", "port": url.port or 6379,
+                             "db": 1, "key_prefix": "jiangmen"}
+    if url.password:
+        entry["password"] = url.password
+    return entry
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -229,6 +296,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--run-dir", type=Path, default=REPO_ROOT / "var",
                         help="where conversations, logs and run files go (default: var/)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="Rasa processes sharing the port (`make run`: 2, both cores); more "
+                             "than one needs Redis, started here unless REDIS_URL is set")
     parser.add_argument("--shell", action="store_true",
                         help="chat in this terminal (rasa shell) instead of serving channels")
     args = parser.parse_args(argv)
@@ -236,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         return _shell(args)
     return run_until_stopped(
         Stack(args.rasa_port, args.action_port, args.booking_port, args.model,
-              run_dir=args.run_dir),
+              run_dir=args.run_dir, rasa_workers=args.workers),
         "Starting the booking service, the action server and the Rasa server (about a minute)...")
 
 

@@ -22,8 +22,7 @@ import os
 import secrets
 import time
 from collections.abc import Callable
-from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +31,12 @@ import yaml
 from psycopg2 import sql
 
 from bot.cluster.nginx import NginxFront
-from bot.local_servers import LocalServerError, free_port, postgres_server, redis_server
-from bot.stack import REPO_ROOT, Server, Stack, StackError
+from bot.local_servers import LocalServerError, free_port, postgres_server
+from bot.stack import REPO_ROOT, Server, Stack, StackError, lock_store_endpoint
 
 DATA_DIR = REPO_ROOT / "var" / "cluster"
 TRACKER_DATABASE = "rasa"
 BOOKING_DATABASE = "booking"
-LOCK_KEY_PREFIX = "jiangmen"
 # How long a replica's lock on a conversation outlives it when it dies mid-turn (Rasa's default is
 # 60 s). Longer than the slowest turn (a booking call: 5 s, retried once), shorter than nginx's
 # 30 s read timeout, so a message waiting for a dead replica's lock is answered, late.
@@ -58,8 +56,6 @@ class Cluster(Stack):
     postgres_port: int = 5433
     redis_port: int = 6380
     data_dir: Path = DATA_DIR
-    _services: dict[str, ExitStack] = field(default_factory=dict, repr=False)
-    _urls: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.rasa_port = self.rasa_ports[0]
@@ -93,6 +89,10 @@ class Cluster(Stack):
     @property
     def redis_url(self) -> str:
         return f"redis://127.0.0.1:{self.redis_port}/0"
+
+    @property
+    def redis_data_dir(self) -> Path:
+        return self.data_dir / "redis"
 
     @property
     def endpoints_path(self) -> Path:
@@ -154,11 +154,6 @@ class Cluster(Stack):
                   for n, port in enumerate(self.rasa_ports, 1)),
                 front.server()]
 
-    def stop(self) -> None:
-        super().stop()
-        for name in ("redis", "postgres"):
-            self._stop_service(name)
-
     def supervise(self, report: Callable[[str], None] = print) -> None:
         """Starts again any server that died (a killed replica comes back by itself)."""
         for server in self.servers:
@@ -177,29 +172,10 @@ class Cluster(Stack):
         self._start_service("postgres", postgres_server(self.postgres_port,
                                                         data_dir=self.data_dir / "postgres"))
 
-    def start_redis(self) -> None:
-        self._start_service("redis", redis_server(self.redis_port,
-                                                  data_dir=self.data_dir / "redis"))
-
     def restart_postgres(self, down_for: float = 0.0) -> None:
         self._stop_service("postgres")
         time.sleep(down_for)
         self.start_postgres()
-
-    def restart_redis(self, down_for: float = 0.0) -> None:
-        self._stop_service("redis")
-        time.sleep(down_for)
-        self.start_redis()
-
-    def _start_service(self, name: str, context: Any) -> None:
-        services = ExitStack()
-        self._urls[name] = services.enter_context(context)
-        self._services[name] = services
-
-    def _stop_service(self, name: str) -> None:
-        services = self._services.pop(name, None)
-        if services:
-            services.close()
 
     def _create_databases(self) -> None:
         """The tracker and booking databases, once (two replicas creating one race)."""
@@ -226,9 +202,7 @@ class Cluster(Stack):
         endpoints["tracker_store"] = {**tracker_store, "dialect": "postgresql",
                                       "url": "127.0.0.1", "port": self.postgres_port,
                                       "username": "postgres", "db": TRACKER_DATABASE}
-        endpoints["lock_store"] = {"type": "bot.conversations.locks.RecoveringRedisLockStore",
-                                   "url": "127.0.0.1", "port": self.redis_port, "db": 1,
-                                   "key_prefix": LOCK_KEY_PREFIX}
+        endpoints["lock_store"] = lock_store_endpoint(self.redis_url)
         self.endpoints_path.parent.mkdir(parents=True, exist_ok=True)
         self.endpoints_path.write_text(yaml.safe_dump(endpoints, sort_keys=False),
                                        encoding="utf-8")
