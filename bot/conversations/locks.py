@@ -15,7 +15,8 @@ that died cannot hold a conversation forever.
   until it expires, and the next message of that conversation, on any replica, waits for it;
   and the error, raised after the turn was answered and saved, turns the answer into an
   apology. Here the ticket is remembered and given back as soon as Redis answers again (before
-  this process's next ticket, for any conversation), and the turn's answer stands.
+  this process's next ticket, for any conversation), and the turn's answer stands. The same for
+  a ticket whose saving failed: Redis may have written it before the connection broke.
 - **A short outage is waited out.** Taking a ticket or waiting for one while Redis does not
   answer is tried again for a few seconds (``bot.conversations.patience``); a turn is answered
   late rather than with an apology. A longer outage still fails: the user gets the honest "try
@@ -89,8 +90,17 @@ class RecoveringRedisLockStore(RedisLockStore):
             self.save_lock(lock)
 
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        """Rasa's, except that a ticket whose saving failed is given back later: Redis may have
+        written it before the connection broke, and nobody else would."""
         self._return_unreturned()
-        return super().issue_ticket(conversation_id, lock_lifetime)
+        lock = self.get_or_create_lock(conversation_id)
+        ticket = lock.issue_ticket(lock_lifetime)
+        try:
+            self.save_lock(lock)
+        except RedisError:
+            self._unreturned[(conversation_id, ticket)] = time.monotonic() + lock_lifetime
+            raise
+        return ticket
 
     def cleanup(self, conversation_id: str, ticket_number: int) -> None:
         try:

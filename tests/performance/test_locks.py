@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LockStore, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -84,3 +85,29 @@ async def test_a_turn_taken_while_redis_restarts_waits_for_it(redis_data: Path) 
         answered = await asyncio.wait_for(waiting, 10)
         assert answered - started >= 1.0
         assert store.get_lock("patient") is None
+
+
+async def test_a_ticket_written_as_the_connection_broke_does_not_block_the_conversation(
+        redis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.conversations import patience
+
+    url = urlsplit(redis_url)
+    store = RecoveringRedisLockStore(EndpointConfig(url=url.hostname, port=url.port, db=3,
+                                                    key_prefix="broken"))
+    real_save = store.save_lock
+    broken = iter([True])
+
+    def save_then_break(lock: TicketLock) -> None:
+        real_save(lock)  # Redis wrote it...
+        if next(broken, False):
+            raise RedisConnectionError("Connection closed by server.")  # ...and went away
+
+    monkeypatch.setattr(store, "save_lock", save_then_break)
+    monkeypatch.setattr(patience, "POLL_SECONDS", 0.01)
+
+    async def turn() -> None:
+        async with store.lock("broken", lock_lifetime=30, wait_time_in_seconds=0.05):
+            pass
+
+    await asyncio.wait_for(turn(), 5)  # not 30 s, waiting for the orphaned ticket to expire
+    assert store.get_lock("broken") is None
