@@ -31,8 +31,7 @@ TRAINING_INPUTS := $(GENERATED) config.yml $(wildcard domain/*.yml) \
 	bot/nlu/components.py bot/nlu/normaliser.py bot/nlu/cantonese.yml bot/language.py
 
 .PHONY: help install system-packages generate train run shell test lint unit validate test-stories test-nlu smoke test-browser \
-	test-realistic \
-	bench clean lock
+	test-realistic bench clean lock run-cluster test-faults validate-deploy profile
 
 help:
 	@echo "make run    install, train if needed, start everything and print where to open it"
@@ -67,20 +66,22 @@ $(MODEL): $(INSTALLED) $(TRAINING_INPUTS)
 
 train: $(MODEL)
 
+# two Rasa processes (both cores) share the port, with a Redis for their conversation locks
 run: $(MODEL) $(NODE_MODULES)
-	$(PY) -m bot.stack
+	scripts/system-packages redis-server
+	$(PY) -m bot.stack --workers 2
 
 shell: $(MODEL)
 	$(PY) -m bot.stack --shell
 
-test: system-packages lint unit validate test-stories test-nlu smoke test-browser
+test: system-packages lint unit validate validate-deploy test-stories test-nlu smoke test-browser test-faults
 	@echo "All checks passed."
 
 lint: $(INSTALLED)
 	$(PY) -m ruff check .
 
 unit: $(GENERATED)
-	$(PY) -m pytest -q -m "not stack"
+	$(PY) -m pytest -q -m "not stack and not faults"
 
 validate: $(GENERATED)
 	$(PY) -m bot.catalog validate
@@ -112,10 +113,39 @@ $(BROWSER_VENV): tests/browser/requirements.lock scripts/browser-venv
 test-browser: $(MODEL) $(NODE_MODULES) $(BROWSER_VENV) system-packages
 	.venv-browser/bin/python -m pytest -q -c tests/browser/pytest.ini tests/browser
 
-bench: $(MODEL)
+# the production topology in miniature: PostgreSQL, Redis, two Rasa replicas, two action servers,
+# the booking service and nginx in front (bot/cluster, docs/deploy.md)
+run-cluster: $(MODEL) $(NODE_MODULES) system-packages
+	$(PY) -m bot.cluster
+
+# the cluster under faults: a replica killed, the whole cluster restarted, PostgreSQL and Redis
+# restarted under load (bounded, loopback)
+test-faults: $(MODEL) system-packages
+	$(PY) -m pytest -q -m faults tests/performance
+
+# the Kubernetes manifests against the API schemas shipped in kubernetes-validate (own venv)
+DEPLOY_VENV := .venv-deploy/.installed
+$(DEPLOY_VENV): deploy/kubernetes/requirements.lock scripts/tool-venv
+	scripts/tool-venv .venv-deploy deploy/kubernetes/requirements.lock
+
+validate-deploy: $(DEPLOY_VENV)
+	.venv-deploy/bin/kubernetes-validate --strict --quiet --kubernetes-version 1.30.0 \
+		deploy/kubernetes/*.yaml
+
+# where the Rasa server's time goes under a steady load (py-spy, own venv): var/bench/profile-*
+PROFILE_VENV := .venv-profile/.installed
+$(PROFILE_VENV): bench/profile-requirements.lock scripts/tool-venv
+	scripts/tool-venv .venv-profile bench/profile-requirements.lock
+
+profile: $(MODEL) $(PROFILE_VENV)
+	$(PY) -m bench.profile
+
+# ours against stock Rasa (same run): latency, throughput, long conversations, memory, training;
+# then the same for the cluster. Loads are bounded and on loopback. Not part of `make test`.
+bench: $(MODEL) system-packages
 	$(PY) -m bench.nlu_by_script
-	$(PY) -m bench.latency
-	$(PY) -m bench.training
+	$(PY) -m bench.compare --topology run
+	$(PY) -m bench.compare --topology cluster
 
 lock:
 	scripts/lock

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import platform
+import random
 import time
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,21 @@ def held_out(script: str) -> list[tuple[str, str, list[tuple[str, str]]]]:
              [(ent["entity"], e.get("text")[ent["start"]:ent["end"]])
               for ent in e.get("entities") or []])
             for e in examples]
+
+
+def message_pool() -> list[str]:
+    """The held-out messages of every script, in a fixed shuffled order."""
+    pool = [text for script in SCRIPTS for text, _, _ in held_out(script)]
+    random.Random(2026).shuffle(pool)
+    return pool
+
+
+def long_conversation(pool: list[str], turns: int) -> list[str]:
+    """``turns`` messages of one conversation whose last 20 say what its first 10 said, twice:
+    comparing them compares the cost of the same messages early and late in a conversation."""
+    first = pool[:10]
+    filler = (pool[10:] * (turns // max(1, len(pool) - 10) + 1))[:turns - 30]
+    return first + filler + first + first
 
 
 def write_result(name: str, summary: str, figures: dict[str, Any]) -> Path:

@@ -1,9 +1,8 @@
-"""The action server: Rasa SDK's custom actions (``/webhook``) plus the NLG endpoint (``/nlg``).
+"""The action server: Rasa SDK's custom actions (``/webhook``).
 
     python -m bot.action_server [--host 127.0.0.1] [--port 5055]
 
-One process serves both because both answer from the same knowledge base and wording, and Rasa
-calls them on every turn.
+Custom actions only: domain responses are rendered inside the Rasa server (``bot.nlg``).
 
 It holds the booking API's token, so only the Rasa server may call it:
 - every route but ``/health`` needs ``?token=$ACTION_SERVER_TOKEN`` (Rasa sends ``token`` from
@@ -27,7 +26,6 @@ from sanic.request import Request
 
 from bot.access import ACTION_TOKEN_ENV, require_token
 from bot.catalog import default_catalog
-from bot.nlg import ResponseTemplates, nlg_blueprint
 from bot.privacy import install_log_masking
 
 logger = logging.getLogger(__name__)
@@ -40,7 +38,6 @@ MAX_BODY = 8 * 1024 * 1024
 
 def build_app(token: str) -> Sanic:
     app = create_app("actions", cors_origins=[])
-    app.blueprint(nlg_blueprint(ResponseTemplates()))
     app.config.REQUEST_MAX_SIZE = MAX_BODY
     require_token(app, token, lambda route: route.path not in PUBLIC_ROUTES,
                   lambda: Unauthorized("a valid ?token= is required"))

@@ -76,14 +76,22 @@ def postgres_server(port: int | None = None, data_dir: Path | None = None) -> It
 
 
 @contextmanager
-def redis_server(port: int | None = None) -> Iterator[str]:
-    """A Redis server that keeps nothing on disk; yields its URL."""
+def redis_server(port: int | None = None, data_dir: Path | None = None) -> Iterator[str]:
+    """A Redis server; yields its URL.
+
+    Without ``data_dir`` it keeps nothing on disk; with one it appends every write to a file
+    there (fsync each second), so its data survives a restart.
+    """
     binary = shutil.which("redis-server")
     if not binary:
         raise LocalServerError("Redis is not installed: run scripts/system-packages redis-server")
     port = port or free_port()
+    persistence = ["--appendonly", "no"]
+    if data_dir is not None:
+        Path(data_dir).mkdir(parents=True, exist_ok=True)
+        persistence = ["--appendonly", "yes", "--appendfsync", "everysec", "--dir", str(data_dir)]
     process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1",
-                                "--save", "", "--appendonly", "no", "--protected-mode", "yes"],
+                                "--save", "", *persistence, "--protected-mode", "yes"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         _wait_for_port(port, process, "Redis")

@@ -1,32 +1,44 @@
-"""The NLG endpoint: renders the domain's responses in the language the user writes.
+"""Domain responses rendered inside the Rasa server, in the language the user writes.
 
-Rasa calls ``POST /nlg`` (endpoints.yml ``nlg``) with the response name, its arguments and the
-tracker. Each response in domain/*.yml has a Simplified Chinese variant and an English variant
-(``metadata: {lang: en}``); Traditional readers get the Chinese one converted (bot.language).
+endpoints.yml declares ``nlg: {type: bot.nlg.DomainResponseGenerator}``; Rasa loads the class by
+its module path (``rasa/core/nlg/generator.py``) and hands it the trained domain. Each response in
+domain/*.yml has a Simplified Chinese variant and an English variant (``metadata: {lang: en}``);
+Traditional readers get the Chinese one converted (``bot.language.localise``).
+
+Why in the Rasa process and not an ``/nlg`` HTTP endpoint (the profile is in docs/deploy.md): a
+callback costs, on every ``utter_*``, Rasa's serialisation of the whole tracker and of every domain
+response, a new HTTP connection, and a JSON-schema check of the answer, and the serialised tracker
+grows with the conversation. Rendering one template here costs a dictionary look-up and, for
+Traditional readers, one OpenCC conversion.
+
+The reply language is decided by ``bot.language.reply_language`` once per user message and reused
+for every response of that turn.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import string
-from collections.abc import Mapping
-from pathlib import Path
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-import yaml
-from sanic import Blueprint, response
-from sanic.request import Request
+from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
 
 from bot.language import EN, localise, reply_language
 
 logger = logging.getLogger(__name__)
 
-DOMAIN_DIR = Path(__file__).resolve().parent.parent / "domain"
 APOLOGY = {
     "zh": "抱歉，系统暂时出了问题。请稍后再试，或致电12345。",
     "en": "Sorry, something went wrong on our side. Please try again later, or call 12345.",
 }
+# how many turns' language decisions to remember (one per conversation in the middle of a turn)
+DECISIONS_KEPT = 4096
 
 
 class _KeepMissing(dict):
@@ -37,17 +49,16 @@ class _KeepMissing(dict):
 
 
 class ResponseTemplates:
-    def __init__(self, domain_dir: Path = DOMAIN_DIR) -> None:
-        self.responses: dict[str, list[dict[str, Any]]] = {}
-        for path in sorted(domain_dir.glob("*.yml")):
-            document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            self.responses.update(document.get("responses") or {})
+    """The domain's responses (name -> variants, as in domain/*.yml), rendered for a reader."""
+
+    def __init__(self, responses: Mapping[str, list[dict[str, Any]]]) -> None:
+        self.responses = dict(responses)
 
     def render(self, name: str, language: str, values: Mapping[str, Any]) -> dict[str, Any]:
         """The response ``name`` for a reader of ``language``, with {placeholders} filled."""
         variants = self.responses.get(name)
         if not variants:
-            logger.error("NLG asked for unknown response %r", name)
+            logger.error("asked for unknown response %r", name)
             return {"text": APOLOGY["en" if language == EN else "zh"]}
         variant = _variant_for(variants, language)
         rendered: dict[str, Any] = {"text": self._fill(variant.get("text", ""), language, values)}
@@ -76,28 +87,50 @@ def _variant_for(variants: list[dict[str, Any]], language: str) -> dict[str, Any
     return (wanted or variants)[0]
 
 
-def nlg_blueprint(templates: ResponseTemplates) -> Blueprint:
-    blueprint = Blueprint("nlg")
-
-    @blueprint.post("/nlg")
-    async def generate(request: Request) -> response.HTTPResponse:
-        try:
-            body = json.loads(request.body or b"null")
-        except ValueError:
-            body = None
-        if not isinstance(body, dict) or not isinstance(body.get("response"), str):
-            return response.json({"error": "expected JSON with a 'response' name"}, status=400)
-        return response.json(render_request(templates, body))
-
-    return blueprint
+def _user_messages(tracker: DialogueStateTracker) -> Iterator[dict[str, Any]]:
+    """The user's messages, newest first, as ``bot.language`` reads them (lazily: it usually
+    needs only the newest)."""
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            yield {"text": event.text, "metadata": event.metadata}
 
 
-def render_request(templates: ResponseTemplates, body: Mapping[str, Any]) -> dict[str, Any]:
-    """What /nlg answers to Rasa's request: the response, in the language of the tracker's user
-    messages (bot.language.reply_language), with slots and arguments filled in."""
-    tracker = body.get("tracker") or {}
-    events = tracker.get("events") or []
-    user_messages = [e for e in reversed(events) if e.get("event") == "user"]
-    language = reply_language(user_messages)
-    values = {**(tracker.get("slots") or {}), **(body.get("arguments") or {})}
-    return templates.render(body["response"], language, values)
+class DomainResponseGenerator(TemplatedNaturalLanguageGenerator):
+    """Rasa's NLG, in process: ``nlg: {type: bot.nlg.DomainResponseGenerator}``.
+
+    A ``TemplatedNaturalLanguageGenerator`` so that Rasa hands it the responses of each model it
+    loads (``Agent.load_model`` sets ``responses`` on generators of that type); Rasa creates it
+    before any model is loaded.
+    """
+
+    def __init__(self, endpoint_config: EndpointConfig | None = None,
+                 domain: Domain | None = None) -> None:
+        super().__init__((domain or Domain.empty()).responses)
+        self._decided: OrderedDict[tuple[str, str | None, float] | None, str] = OrderedDict()
+
+    @property  # type: ignore[override]
+    def responses(self) -> dict[str, list[dict[str, Any]]]:
+        return self.templates.responses
+
+    @responses.setter
+    def responses(self, responses: Mapping[str, list[dict[str, Any]]]) -> None:
+        self.templates = ResponseTemplates(responses)
+
+    def language_of(self, tracker: DialogueStateTracker) -> str:
+        """The reply language of the tracker's current turn, decided once per user message."""
+        latest = tracker.latest_message
+        key = (tracker.sender_id, latest.message_id, latest.timestamp) if latest else None
+        language = self._decided.get(key)
+        if language is None:
+            language = reply_language(_user_messages(tracker))
+            self._decided[key] = language
+            if len(self._decided) > DECISIONS_KEPT:
+                self._decided.popitem(last=False)
+        return language
+
+    async def generate(self, utter_action: str, tracker: DialogueStateTracker,
+                       output_channel: str, **kwargs: Any) -> dict[str, Any] | None:
+        # Rasa passes every domain response along for utter actions; they are ours already
+        kwargs.pop("domain_responses", None)
+        values = {**tracker.current_slot_values(), **kwargs}
+        return self.templates.render(utter_action, self.language_of(tracker), values)

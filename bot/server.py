@@ -38,6 +38,7 @@ from rasa.utils.log_utils import configure_structlog
 from sanic import Sanic, response
 from sanic.request import Request
 
+from bot import patches
 from bot.access import API_TOKEN_ENV, require_token
 from bot.channels.origins import allowed_origins, origin_patterns
 from bot.channels.widget import add_widget_routes
@@ -121,7 +122,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     install_log_masking()
     configure_logging_and_warnings(logging.INFO)
+    # as `rasa run` does: without it, Rasa's structured debug lines (whole events, with what
+    # users typed) are rendered and written on every turn
     configure_structlog(logging.INFO)
+    patches.apply_all()
     app, endpoints = build_app(args)
     app.run(host=args.interface, port=args.port, access_log=False,
             backlog=int(os.environ.get("SANIC_BACKLOG", "100")),

@@ -1,8 +1,8 @@
-"""Starts the whole assistant on this machine: the booking service, the action server (with
-NLG), the Rasa server and the staff desk (on loopback: never the public port).
+"""Starts the whole assistant on this machine: the booking service, the action server, the Rasa
+server and the staff desk (on loopback: never the public port).
 
     python -m bot.stack [--rasa-port 5005] [--action-port 5055] [--booking-port 5056]
-                        [--staff-port 5057] [--model models/current.tar.gz]
+                        [--staff-port 5057] [--workers N] [--model models/current.tar.gz]
 
 The booking service is the embedded default (SQLite under var/). With BOOKING_API_URL set, the
 actions use that booking system instead and none is started here.
@@ -24,10 +24,11 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 from sqlalchemy.engine import make_url
@@ -37,7 +38,7 @@ from bot.booking.__main__ import database_url
 from bot.channels import sessions
 from bot.channels.origins import ENV as ORIGINS_ENV
 from bot.channels.origins import demo_origins
-from bot.local_servers import free_port
+from bot.local_servers import LocalServerError, free_port, redis_server
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = REPO_ROOT / "models" / "current.tar.gz"
@@ -151,10 +152,21 @@ class Stack(AbstractContextManager["Stack"]):
     environment: dict[str, str] = field(default_factory=dict)
     # the staff desk (bot/staff): a free port unless given (`make run` gives 5057)
     staff_port: int = field(default_factory=free_port)
+    # More than one: that many Sanic workers share the Rasa port (both cores), with conversation
+    # locks and channel state in Redis: REDIS_URL, or a Redis started here, data in run_dir/redis.
+    rasa_workers: int = 1
+    redis_port: int = 0  # the Redis started here; 0: a free port
+    # PostgreSQL, Redis...: context managers entered at start, each stoppable on its own
+    _services: dict[str, ExitStack] = field(default_factory=dict, repr=False)
 
     @property
     def rasa_url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def public_url(self) -> str:
+        """Where users' clients reach the channels: the Rasa server itself here."""
+        return self.rasa_url
 
     @property
     def action_url(self) -> str:
@@ -169,15 +181,34 @@ class Stack(AbstractContextManager["Stack"]):
         return f"http://127.0.0.1:{self.staff_port}"
 
     @property
+    def redis_url(self) -> str | None:
+        """The Redis every process shares, if any."""
+        if "redis" in self._services:
+            return f"redis://127.0.0.1:{self.redis_port}/0"
+        return os.environ.get("REDIS_URL")
+
+    @property
+    def redis_data_dir(self) -> Path:
+        return self.run_dir / "redis"
+
+    @property
     def env(self) -> dict[str, str]:
         """The environment every server of this stack runs with."""
+        shared = {"REDIS_URL": self.redis_url} if self.redis_url else {}
+        workers = {"SANIC_WORKERS": str(self.rasa_workers)} if self.rasa_workers > 1 else {}
         return {**os.environ, **QUIET_ENV, "PYTHONPATH": str(REPO_ROOT),
                 "BOOKING_API_URL": self.booking_url, "BOOKING_API_TOKEN": self.booking_token,
                 "BOOKING_DATABASE_URL": self.booking_database or database_url(),
                 ACTION_TOKEN_ENV: self.action_token,
-                ORIGINS_ENV: os.environ.get(ORIGINS_ENV) or ",".join(demo_origins(self.rasa_port)),
+                ORIGINS_ENV: self.allowed_origins,
                 sessions.SECRET_ENV: sessions.kept_secret(self.run_dir / "run" / "widget-secret"),
-                **self.environment}
+                **shared, **workers, **self.environment}
+
+    @property
+    def allowed_origins(self) -> str:
+        """ALLOWED_ORIGINS for every server: the environment's, else the demo page's origin."""
+        port = urllib.parse.urlsplit(self.public_url).port or 80
+        return os.environ.get(ORIGINS_ENV) or ",".join(demo_origins(port))
 
     @property
     def api_token(self) -> str | None:
@@ -191,43 +222,96 @@ class Stack(AbstractContextManager["Stack"]):
     def __enter__(self) -> Stack:
         if not self.model.exists():
             raise StackError(f"no trained model at {self.model}: run `make train` first")
-        self._write_endpoints()
-        self.servers = self._servers()
-        deadline = time.monotonic() + START_TIMEOUT
         try:
-            for server in self.servers:
-                server.start(self.env)
-                server.wait_until_ready(deadline)
+            self._prepare()
+            self._write_endpoints()
+            self.servers = self._servers()
+            deadline = time.monotonic() + START_TIMEOUT
+            for group in self._start_order():
+                for server in group:
+                    server.start(self.env)
+                for server in group:
+                    server.wait_until_ready(deadline)
         except BaseException:
             self.stop()
             raise
         return self
 
+    def _prepare(self) -> None:
+        """What must run before the servers: a Redis for several workers (the cluster: more)."""
+        if self.rasa_workers > 1 and not os.environ.get("REDIS_URL"):
+            self.start_redis()
+
+    def start_redis(self) -> None:
+        self.redis_port = self.redis_port or free_port()
+        try:
+            self._start_service("redis", redis_server(self.redis_port,
+                                                      data_dir=self.redis_data_dir))
+        except LocalServerError as error:
+            raise StackError(f"{error} (or start one Rasa process: --workers 1)") from error
+
+    def restart_redis(self, down_for: float = 0.0) -> None:
+        self._stop_service("redis")
+        time.sleep(down_for)
+        self.start_redis()
+
+    def _start_service(self, name: str, context: AbstractContextManager[Any]) -> None:
+        services = ExitStack()
+        services.enter_context(context)
+        self._services[name] = services
+
+    def _stop_service(self, name: str) -> None:
+        services = self._services.pop(name, None)
+        if services:
+            services.close()
+
+    def _start_order(self) -> list[list[Server]]:
+        """Groups of servers started together, each group once the one before answers."""
+        return [[server] for server in self.servers]
+
+    def watch(self) -> None:
+        """Called every second while running: stops everything when a server died."""
+        self.check_alive()
+
+    def summary(self) -> str:
+        """Lines printed after the ready message."""
+        if self.rasa_workers == 1:
+            return ""
+        return (f"  Both cores     {self.rasa_workers} Rasa processes share the port; conversation "
+                f"locks and channel state in Redis {self.redis_url}\n")
+
     def _servers(self) -> list[Server]:
-        logs = self.run_dir / "log"
-        python = sys.executable
-        servers = [] if os.environ.get("BOOKING_API_URL") else [
-            Server("booking service", [python, "-m", "bot.booking", "serve",
-                                       "--port", str(self.booking_port)],
-                   f"{self.booking_url}/health", logs / f"booking-{self.booking_port}.log")]
-        servers.append(
-            Server("action server", [python, "-m", "bot.action_server",
-                                     "--port", str(self.action_port)],
-                   # the server itself, not action_url (which may lead through a proxy)
-                   f"http://127.0.0.1:{self.action_port}/health",
-                   logs / f"actions-{self.action_port}.log"))
-        servers.append(
-            Server("staff desk", [python, "-m", "bot.staff", "serve", "--port", str(self.staff_port),
-                                  "--endpoints", str(self.endpoints_path)],
-                   f"{self.staff_url}/health", logs / f"staff-{self.staff_port}.log"))
+        servers = [] if os.environ.get("BOOKING_API_URL") else [self.booking_server()]
+        servers.append(self.action_server(self.action_port))
+        servers.append(self.staff_server())
         if self.with_rasa_server:
-            servers.append(
-                Server("Rasa server", [python, "-m", "bot.server", "--model", str(self.model),
-                                       "--endpoints", str(self.endpoints_path),
-                                       "--credentials", str(REPO_ROOT / "credentials.yml"),
-                                       "--interface", "127.0.0.1", "--port", str(self.rasa_port)],
-                       f"{self.rasa_url}/health", logs / f"rasa-{self.rasa_port}.log"))
+            servers.append(self.rasa_server(self.rasa_port))
         return servers
+
+    def booking_server(self) -> Server:
+        return Server("booking service", [sys.executable, "-m", "bot.booking", "serve",
+                                          "--port", str(self.booking_port)],
+                      f"{self.booking_url}/health",
+                      self.run_dir / "log" / f"booking-{self.booking_port}.log")
+
+    def staff_server(self) -> Server:
+        return Server("staff desk", [sys.executable, "-m", "bot.staff", "serve",
+                                     "--port", str(self.staff_port),
+                                     "--endpoints", str(self.endpoints_path)],
+                      f"{self.staff_url}/health",
+                      self.run_dir / "log" / f"staff-{self.staff_port}.log")
+
+    def action_server(self, port: int, name: str = "action server") -> Server:
+        return Server(name, [sys.executable, "-m", "bot.action_server", "--port", str(port)],
+                      f"http://127.0.0.1:{port}/health",
+                      self.run_dir / "log" / f"actions-{port}.log")
+
+    def rasa_server(self, port: int, name: str = "Rasa server") -> Server:
+        return Server(name, [sys.executable, "-m", "bot.server", "--model", str(self.model),
+                             "--endpoints", str(self.endpoints_path),
+                             "--credentials", str(REPO_ROOT / "credentials.yml"),
+                             "--interface", "127.0.0.1", "--port", str(port)],
+                      f"http://127.0.0.1:{port}/health", self.run_dir / "log" / f"rasa-{port}.log")
 
     def __exit__(self, *exc_info: Any) -> None:
         self.stop()
@@ -235,6 +319,8 @@ class Stack(AbstractContextManager["Stack"]):
     def stop(self) -> None:
         for server in reversed(self.servers):
             server.stop()
+        for name in reversed(list(self._services)):
+            self._stop_service(name)
 
     def check_alive(self) -> None:
         for server in self.servers:
@@ -247,15 +333,29 @@ class Stack(AbstractContextManager["Stack"]):
         """endpoints.yml with this stack's ports and tracker database."""
         endpoints = yaml.safe_load((REPO_ROOT / "endpoints.yml").read_text(encoding="utf-8"))
         endpoints["action_endpoint"]["url"] = f"{self.action_url}/webhook"
-        endpoints["nlg"]["url"] = f"{self.action_url}/nlg"
         tracker_store = endpoints.setdefault("tracker_store", {})
         if self.tracker_database:
             tracker_store.update(_sql_store_settings(self.tracker_database))
         elif tracker_store.get("dialect") == "sqlite":
             tracker_store["db"] = str(self.run_dir / f"tracker-{self.rasa_port}.db")
+        if self.rasa_workers > 1:
+            endpoints["lock_store"] = lock_store_endpoint(self.redis_url or "")
         self.endpoints_path.parent.mkdir(parents=True, exist_ok=True)
         self.endpoints_path.write_text(yaml.safe_dump(endpoints, sort_keys=False),
                                        encoding="utf-8")
+
+
+def lock_store_endpoint(redis_url: str) -> dict[str, Any]:
+    """endpoints.yml's ``lock_store`` for the Redis at ``redis_url``: conversation locks shared
+    by every Rasa process (bot/conversations/locks.py), in database 1 (the channel state uses the
+    database REDIS_URL names)."""
+    url = urlsplit(redis_url)
+    entry: dict[str, Any] = {"type": "bot.conversations.locks.RecoveringRedisLockStore",
+                             "url": url.hostname or "127.0.0.1", "port": url.port or 6379,
+                             "db": 1, "key_prefix": "jiangmen"}
+    if url.password:
+        entry["password"] = url.password
+    return entry
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -268,11 +368,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--run-dir", type=Path, default=REPO_ROOT / "var",
                         help="where conversations, logs and run files go (default: var/)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="Rasa processes sharing the port (`make run`: 2, both cores); more "
+                             "than one needs Redis, started here unless REDIS_URL is set")
     parser.add_argument("--shell", action="store_true",
                         help="chat in this terminal (rasa shell) instead of serving channels")
     args = parser.parse_args(argv)
     if args.shell:
         return _shell(args)
+    return run_until_stopped(
+        Stack(args.rasa_port, args.action_port, args.booking_port, args.model,
+              run_dir=args.run_dir, staff_port=args.staff_port, rasa_workers=args.workers),
+        "Starting the booking service, the action server, the staff desk and the Rasa server "
+        "(about a minute)...")
+
+
+def run_until_stopped(stack: Stack, starting: str) -> int:
+    """Starts ``stack``, prints where to open it, and runs until Ctrl-C or SIGTERM."""
     stopping = False
 
     def request_stop(*_: Any) -> None:
@@ -281,14 +393,12 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
-    print("Starting the booking service, the action server, the staff desk and the Rasa server "
-          "(about a minute)...", flush=True)
+    print(starting, flush=True)
     try:
-        with Stack(args.rasa_port, args.action_port, args.booking_port, args.model,
-                   run_dir=args.run_dir, staff_port=args.staff_port) as stack:
-            print(_ready_message(stack), flush=True)
+        with stack:
+            print(_ready_message(stack) + stack.summary(), flush=True)
             while not stopping:
-                stack.check_alive()
+                stack.watch()
                 time.sleep(1)
             print("Stopping...", flush=True)
     except StackError as error:
@@ -323,24 +433,23 @@ def _sql_store_settings(url: str) -> dict[str, Any]:
 def _ready_message(stack: Stack) -> str:
     api = (f"on, every route needs ?token=$RASA_API_TOKEN: {stack.rasa_url}/status"
            if stack.api_token else "off (set RASA_API_TOKEN to turn it on)")
-    wechat = ([f"  WeChat         {stack.rasa_url}/webhooks/wechat/webhook",
+    wechat = ([f"  WeChat         {stack.public_url}/webhooks/wechat/webhook",
                "                 try it: python -m bot.channels.wechat simulate 你好"]
               if stack.env.get("WECHAT_TOKEN") else [])
     return "\n".join([
         "",
         "跨境通办助手 is running. Open it at:",
-        f"  REST webhook   POST {stack.rasa_url}/webhooks/rest/webhook  (trusted integrations)",
+        f"  REST webhook   POST {stack.public_url}/webhooks/rest/webhook  (trusted integrations)",
         '                 body: {"sender": "me", "message": "我喺香港，可唔可以辦江門嘅物業登記？"}',
-        f"  Web widget     {stack.rasa_url}/widget/demo  (Socket.IO at /socket.io)",
+        f"  Web widget     {stack.public_url}/widget/demo  (Socket.IO at /socket.io)",
         *wechat,
-        f"  Health         GET {stack.rasa_url}/health",
-        f"Public: only port {stack.rasa_port} (the channels above, the widget, /health); "
+        f"  Health         GET {stack.public_url}/health",
+        f"Public: only {stack.public_url} (the channels above, the widget, /health); "
         "it listens on loopback here: publish it through HTTPS.",
         f"  Browsers may call it from: {stack.env[ORIGINS_ENV]} (ALLOWED_ORIGINS)",
         "Not public (loopback here; a private network at most):",
         f"  Rasa HTTP API  {api}",
-        f"  Actions + NLG  {stack.action_url}/webhook, {stack.action_url}/nlg"
-        f"  (need ?token=$ACTION_SERVER_TOKEN)",
+        f"  Actions        {stack.action_url}/webhook  (needs ?token=$ACTION_SERVER_TOKEN)",
         f"  Booking API    {stack.booking_url}/v1  bearer token: {stack.booking_token}",
         "                 (made for this run; set BOOKING_API_TOKEN to choose it)",
         f"  Staff desk     {stack.staff_url}/  (centre staff only; first account:",

@@ -16,6 +16,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 ENV = "ALLOWED_ORIGINS"
+# a host name or an IPv6 address: nothing that could break a header or nginx's configuration
+_HOST = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?|[0-9a-f:.]+")
 DEMO_PORT = 5005
 
 
@@ -48,7 +50,7 @@ def _origin(item: str) -> str:
         port = -1
     if (parts.scheme not in ("http", "https") or not parts.hostname or port == -1
             or parts.path or parts.query or parts.fragment or "@" in parts.netloc
-            or "*" in parts.netloc):
+            or not _HOST.fullmatch(parts.hostname)):
         raise InvalidOrigins(f"{ENV}: {item!r} is not an origin like https://example.org[:port]")
     return f"{parts.scheme}://{parts.netloc.lower()}"
 

@@ -1,6 +1,6 @@
 """What the conversation store keeps of the applicant's name, phone and ID number: masks only.
 
-Applied to the events of a turn just before they are stored (``store.RedactingTrackerStore``):
+Applied to the events of a turn just before they are stored (``store.ConversationStore``):
 
 - what the user typed while the bot was asking for one of them (``requested_slot``) is masked as a
   whole: the answer to "your name?" is a name, even when nothing in it looks like one;

@@ -13,12 +13,17 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any
+
+from rasa.shared.core.domain import Domain
 
 from bot.catalog import Catalog
 from bot.language import EN, HANS, HANT, detect_script, localise
 from bot.nlg import ResponseTemplates
 from bot.replies import Phrases, phrase_data
+
+DOMAIN_DIR = Path(__file__).resolve().parents[2] / "domain"
 
 SCRIPT_OF_FORM = {"cantonese": HANT, "traditional": HANT, "simplified": HANS, "english": EN}
 # Replies that answer nothing: a failure unless the conversation expects one of them.
@@ -103,7 +108,7 @@ def _patterns(language: str) -> list[tuple[str, str, re.Pattern[str]]]:
         if language != EN:
             template = localise(template, language)
         patterns.append((kind, key, _template_regex(template, echo=key in ECHOING)))
-    templates = ResponseTemplates()
+    templates = ResponseTemplates(Domain.load(str(DOMAIN_DIR)).responses)
     for name, kind in RESPONSE_KINDS.items():
         text = templates.render(name, language, {})["text"]
         patterns.append((kind, name, re.compile(re.escape(text.split("\n")[0][:40]))))

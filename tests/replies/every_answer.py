@@ -7,6 +7,9 @@ so a new builder or a new catalog entry is checked without writing a test for it
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
+
+from rasa.shared.core.domain import Domain
 
 from bot.catalog.geo import Position
 from bot.catalog.model import Catalog
@@ -18,6 +21,7 @@ from bot.replies import points as point_replies
 from bot.replies import services as service_replies
 from bot.replies.booking import how_clerk_connects, materials_to_prepare, video_warning
 
+DOMAIN_DIR = Path(__file__).resolve().parents[2] / "domain"
 LANGUAGES = (HANT, HANS, EN)
 # readers with no known place, in Hong Kong, in a Hong Kong district, in Macau, in Jiangmen
 READER_REGIONS = (None, "hong_kong", "yuen_long", "macau", "xinhui")
@@ -70,7 +74,7 @@ def replies(catalog: Catalog) -> Iterator[tuple[str, Reply]]:
 
 def domain_responses() -> Iterator[tuple[str, dict]]:
     """The domain's own responses, as the NLG endpoint renders them for each language."""
-    templates = ResponseTemplates()
+    templates = ResponseTemplates(Domain.load(str(DOMAIN_DIR)).responses)
     for name in templates.responses:
         for language in LANGUAGES:
             yield f"{name} {language}", templates.render(name, language, {})

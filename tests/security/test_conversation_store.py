@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 
 from bot.conversations.__main__ import main as conversations_command
 from bot.conversations.retention import DAY, purge
-from bot.conversations.store import RedactingTrackerStore
+from bot.conversations.store import ConversationStore
 from tests.security.conftest import HKID, NAME, PHONE, found, stored_text
 
 DOMAIN = Domain.from_dict({"slots": {
@@ -54,7 +54,7 @@ TURNS: list[list[Event]] = [
 ]
 
 
-async def _save_conversation(store: RedactingTrackerStore, sender: str) -> DialogueStateTracker:
+async def _save_conversation(store: ConversationStore, sender: str) -> DialogueStateTracker:
     tracker = DialogueStateTracker(sender, DOMAIN.slots)
     for turn in TURNS:
         for event in turn:
@@ -65,18 +65,18 @@ async def _save_conversation(store: RedactingTrackerStore, sender: str) -> Dialo
     return tracker
 
 
-def _sqlite_store(tmp_path: Path, **settings: Any) -> tuple[RedactingTrackerStore, str]:
+def _sqlite_store(tmp_path: Path, **settings: Any) -> tuple[ConversationStore, str]:
     db = tmp_path / "tracker.db"
-    return RedactingTrackerStore(DOMAIN, dialect="sqlite", db=str(db), **settings), f"sqlite:///{db}"
+    return ConversationStore(DOMAIN, dialect="sqlite", db=str(db), **settings), f"sqlite:///{db}"
 
 
-def _postgres_store(url: str) -> RedactingTrackerStore:
+def _postgres_store(url: str) -> ConversationStore:
     parsed = make_url(url)
-    return RedactingTrackerStore(DOMAIN, dialect="postgresql", host=parsed.host,
+    return ConversationStore(DOMAIN, dialect="postgresql", host=parsed.host,
                                  port=parsed.port, db=parsed.database, username=parsed.username)
 
 
-async def _assert_masked(store: RedactingTrackerStore, database_url: str) -> None:
+async def _assert_masked(store: ConversationStore, database_url: str) -> None:
     tracker = await _save_conversation(store, "applicant")
     assert found(stored_text(database_url)) == []
     assert tracker.get_slot("applicant_name") == "陳**"
@@ -101,7 +101,7 @@ async def test_postgresql_keeps_masks_only(postgres_database: str) -> None:
 
 async def test_an_event_broker_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="event broker"):
-        RedactingTrackerStore(DOMAIN, dialect="sqlite", db=str(tmp_path / "t.db"),
+        ConversationStore(DOMAIN, dialect="sqlite", db=str(tmp_path / "t.db"),
                               event_broker=object())
 
 
@@ -121,7 +121,7 @@ def test_the_purge_command_reads_the_endpoints_file(tmp_path: Path,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     endpoints = tmp_path / "endpoints.yml"
     endpoints.write_text(yaml.safe_dump({"tracker_store": {
-        "type": "bot.conversations.store.RedactingTrackerStore", "dialect": "sqlite",
+        "type": "bot.conversations.store.ConversationStore", "dialect": "sqlite",
         "db": str(tmp_path / "tracker.db"), "retention_days": 30}}), encoding="utf-8")
     assert conversations_command(["purge", "--endpoints", str(endpoints)]) == 0
     assert "older than 30 days" in capsys.readouterr().out

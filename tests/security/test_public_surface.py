@@ -120,15 +120,12 @@ def _listening(port: int) -> set[str]:
 
 def test_the_action_server_needs_its_secret(stack: Stack) -> None:
     assert _listening(stack.action_port) == {"127.0.0.1"}
-    nlg = {"response": "utter_greet", "arguments": {}, "tracker": {"events": []}}
-    for path, body in (("/webhook", {"next_action": "action_human_handoff"}), ("/nlg", nlg)):
-        url = stack.action_url + path
-        assert requests.post(url, json=body, timeout=10).status_code == 401
-        assert requests.post(url, json=body, params={"token": "wrong"}, timeout=10
-                             ).status_code == 401
-    answer = requests.post(f"{stack.action_url}/nlg", json=nlg, timeout=30,
-                           params={"token": stack.action_token})
-    assert answer.status_code == 200 and answer.json()["text"]
+    url, body = f"{stack.action_url}/webhook", {"next_action": "action_human_handoff"}
+    assert requests.post(url, json=body, timeout=10).status_code == 401
+    assert requests.post(url, json=body, params={"token": "wrong"}, timeout=10).status_code == 401
+    # domain responses are rendered inside the Rasa server: the action server has no /nlg
+    assert requests.post(f"{stack.action_url}/nlg", json={}, timeout=10,
+                         params={"token": stack.action_token}).status_code == 404
     assert requests.get(f"{stack.action_url}/health", timeout=10).status_code == 200
 
 

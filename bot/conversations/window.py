@@ -1,0 +1,239 @@
+"""Bounded history: on each turn the Rasa server loads the last turns of a conversation and a
+snapshot of its state, not the whole conversation.
+
+Rasa's SQL tracker store loads every event since the session started and the policies featurise
+all of them, on every turn; WeChat users keep one conversation id for months and a session lasts
+while they keep writing, so the cost of a turn grows with the conversation (the profile is in
+docs/deploy.md). ``HistoryWindow`` loads instead:
+
+- the events from the ``history_turns``-th last user message onwards, as stored;
+- before them, the state those events start from, as Rasa loads a session that carried slots
+  over: ``session_started``, the latest value of every slot, the active form and a pause, if
+  any, then ``action_listen``. A restart or a slot reset before the
+  window clears what came before it, as it does in the full tracker.
+
+Nothing is deleted: the window is only what is loaded. Every event is still saved (only the events
+the turn added, counted from what was loaded), ``retrieve_full_tracker`` (the HTTP API, exports,
+insights) still returns everything, and conversation ids, sessions and expiry are unchanged.
+
+With it, ``SQLEngineTuning`` (what connections cost and survive) and ``WaitForDatabase`` (a
+short database outage answered late rather than out of context). They are mixins:
+``bot.conversations.store.ConversationStore`` composes them with the masking of personal data
+over Rasa's ``SQLTrackerStore``.
+
+``HistoryWindow`` overrides only ``_retrieve``, ``_additional_events`` and ``stream_events``, and
+``WaitForDatabase`` calls the ``_retrieve`` and ``save`` behind it again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    AllSlotsReset,
+    ConversationPaused,
+    ConversationResumed,
+    Event,
+    Restarted,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.conversations.patience import OUTAGE_WAIT, patiently
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_HISTORY_TURNS = 10
+_PAUSE = (ConversationPaused.type_name, ConversationResumed.type_name)
+_LOOP_AND_PAUSE = (ActiveLoop.type_name, *_PAUSE)
+_STATE_TYPES = (SlotSet.type_name, Restarted.type_name, AllSlotsReset.type_name, *_LOOP_AND_PAUSE)
+# on a loaded tracker: how many of its events are already stored (the rest are this turn's)
+_STORED = "_window_stored_events"
+
+
+class HistoryWindow:
+    """Loads a conversation's last turns plus a snapshot of its state (see the module doc).
+
+    Mix it in before an ``SQLTrackerStore`` (or a subclass of one)."""
+
+    history_turns: int = DEFAULT_HISTORY_TURNS
+
+    def __init__(self, *args: Any, history_turns: int = DEFAULT_HISTORY_TURNS,
+                 **kwargs: Any) -> None:
+        if int(history_turns) < 1:
+            raise ValueError(f"history_turns must be at least 1, not {history_turns!r}")
+        self.history_turns = int(history_turns)
+        super().__init__(*args, **kwargs)
+
+    async def _retrieve(self, sender_id: str,
+                        fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
+        if fetch_events_from_all_sessions:
+            return await super()._retrieve(sender_id, True)  # type: ignore[misc]
+        store: SQLTrackerStore = self  # type: ignore[assignment]
+        with store.session_scope() as session:
+            events = list(self._window_events(session, sender_id))
+        if not events or not store.domain:
+            return None
+        tracker = DialogueStateTracker.from_dict(sender_id, events, store.domain.slots)
+        setattr(tracker, _STORED, len(tracker.events))
+        return tracker
+
+    def _window_events(self, session: Any, sender_id: str) -> Iterator[dict[str, Any]]:
+        store: SQLTrackerStore = self  # type: ignore[assignment]
+        event = store.SQLEvent
+        session_events = self._session_events(session, sender_id)
+        last_user_messages = [row.id for row in (
+            session_events.filter(event.type_name == UserUttered.type_name)
+            .order_by(event.id.desc()).limit(self.history_turns + 1)
+            .with_entities(event.id))]
+        if len(last_user_messages) <= self.history_turns:  # a short conversation: all of it
+            yield from (json.loads(row.data) for row in session_events.order_by(event.id))
+            return
+        start = last_user_messages[self.history_turns - 1]
+        rows = session_events.filter(event.id >= start).order_by(event.id).all()
+        first = json.loads(rows[0].data)
+        yield from _state_before(self._state_events(session, session_events, start),
+                                 first.get("timestamp"))
+        yield first
+        yield from (json.loads(row.data) for row in rows[1:])
+
+    def _session_events(self, session: Any, sender_id: str) -> Any:
+        """The events of the conversation's latest session, as Rasa's ``_event_query`` selects
+        them, with the session's start looked up first: Rasa joins it as a subquery, which
+        PostgreSQL may evaluate again for every event (a turn cost 60 ms at turn 300)."""
+        store: SQLTrackerStore = self  # type: ignore[assignment]
+        event = store.SQLEvent
+        started = (session.query(sa.func.max(event.timestamp))
+                   .filter(event.sender_id == sender_id,
+                           event.type_name == SessionStarted.type_name).scalar())
+        events = session.query(event).filter(event.sender_id == sender_id)
+        return events if started is None else events.filter(event.timestamp >= started)
+
+    def _state_events(self, session: Any, session_events: Any,
+                      start: int) -> list[dict[str, Any]]:
+        """The events before ``start`` that the dialogue state after them depends on: the latest
+        of each slot, of the active form and of a pause, after the latest restart or reset."""
+        store: SQLTrackerStore = self  # type: ignore[assignment]
+        event = store.SQLEvent
+        latest = dict(
+            ((type_name, name), last) for type_name, name, last in
+            session_events.filter(event.id < start, event.type_name.in_(_STATE_TYPES))
+            .group_by(event.type_name, event.action_name)
+            .with_entities(event.type_name, event.action_name, sa.func.max(event.id)))
+        restart = latest.get((Restarted.type_name, None), 0)
+        reset = max(restart, latest.get((AllSlotsReset.type_name, None), 0))
+        wanted = [last for (type_name, _), last in latest.items()
+                  if (type_name == SlotSet.type_name and last > reset)
+                  or (type_name in _LOOP_AND_PAUSE and last > restart)]
+        if not wanted:
+            return []
+        rows = session.query(event.data).filter(event.id.in_(wanted)).order_by(event.id).all()
+        state = [json.loads(row.data) for row in rows]
+        # of a pause and a resume, only the later one counts
+        pauses = [e for e in state if e["event"] in _PAUSE]
+        return [e for e in state if e["event"] not in _PAUSE or e is pauses[-1]]
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
+        stored = getattr(tracker, _STORED, None)
+        if stored is None:  # a tracker this store did not load (e.g. a new one): Rasa's count
+            return super()._additional_events(session, tracker)  # type: ignore[misc]
+        return iter(list(tracker.events)[stored:])
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await super().save(tracker)  # type: ignore[misc]
+        setattr(tracker, _STORED, len(tracker.events))
+
+    async def stream_events(self, tracker: DialogueStateTracker) -> None:
+        """Publishes this turn's events to the event broker, if one is configured (Rasa's own
+        diff would compare against the windowed tracker)."""
+        store: SQLTrackerStore = self  # type: ignore[assignment]
+        stored = getattr(tracker, _STORED, None)
+        if store.event_broker is None or stored is None:
+            return await super().stream_events(tracker)  # type: ignore[misc]
+        await store._stream_new_events(store.event_broker, list(tracker.events)[stored:],
+                                       tracker.sender_id)
+
+
+def _state_before(state: list[dict[str, Any]], timestamp: float | None) -> list[dict[str, Any]]:
+    """A session start carrying ``state`` over, as Rasa writes one, just before ``timestamp``."""
+    stamp = (timestamp or 0.0) - 1e-3
+    listening = ActionExecuted(ACTION_LISTEN_NAME, timestamp=stamp).as_dict()
+    return [SessionStarted(timestamp=stamp).as_dict(),
+            *({**event, "timestamp": stamp} for event in state), listening]
+
+
+class SQLEngineTuning:
+    """What the SQL store's connections cost and survive; mix it in before an ``SQLTrackerStore``.
+
+    - PostgreSQL: a pooled connection the server closed (a restart, a failover) is replaced
+      before use (``pool_pre_ping``) instead of failing a turn, which Rasa would then answer
+      from an in-memory fallback store and never save.
+    - SQLite (`make run`): connections are kept open (SQLAlchemy 1.4 opens and closes one per
+      load and per save, and SQLite syncs the file on every close), in write-ahead-log mode, so
+      reading a conversation never waits for another being written (several Sanic workers), with
+      ``synchronous=NORMAL``: one fsync per checkpoint instead of per turn. A crash of the process
+      loses nothing; a power cut may lose the last turns, never the file.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        store: SQLTrackerStore = self  # type: ignore[assignment]
+        url = store.engine.url
+        if store.engine.dialect.name == "sqlite":
+            engine = sa.create_engine(url, poolclass=sa.pool.QueuePool,
+                                      connect_args={"check_same_thread": False})
+            sa.event.listen(engine, "connect", _sqlite_write_ahead_log)
+        else:
+            engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+        store.engine.dispose()
+        store.engine = engine
+        store.sessionmaker.configure(bind=engine)
+
+
+def _sqlite_write_ahead_log(connection: Any, _: Any) -> None:
+    cursor = connection.cursor()
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=10000"):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+class WaitForDatabase:
+    """Rides out a short database outage (a restart, a failover); mix it in first.
+
+    Rasa wraps every tracker store in a ``FailSafeTrackerStore``: a load that fails gives an
+    empty conversation and a save that fails goes to memory, so during an outage every turn is
+    answered out of context and never stored. Here a load or save that cannot reach the database
+    tries again every half second, without blocking the server, for up to ``outage_wait``
+    seconds (a PostgreSQL restart takes a few): the turn is answered late, in context, and
+    stored. A longer outage fails as before.
+    """
+
+    outage_wait: float = OUTAGE_WAIT
+
+    def __init__(self, *args: Any, outage_wait: float = OUTAGE_WAIT, **kwargs: Any) -> None:
+        self.outage_wait = float(outage_wait)
+        super().__init__(*args, **kwargs)
+
+    async def _retrieve(self, sender_id: str,
+                        fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
+        inner = super()._retrieve  # type: ignore[misc]
+        return await patiently(lambda: inner(sender_id, fetch_events_from_all_sessions),
+                               _unreachable, self.outage_wait)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        inner = super().save  # type: ignore[misc]
+        await patiently(lambda: inner(tracker), _unreachable, self.outage_wait)
+
+
+def _unreachable(error: Exception) -> bool:
+    return isinstance(error, sa.exc.OperationalError)

@@ -1,0 +1,113 @@
+"""Conversation locks (bot/conversations/locks.py) on a real Redis: across a Redis outage (a Redis
+that keeps its data, as the cluster's does), and after a replica died holding a conversation."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from rasa.core.lock import TicketLock
+from rasa.core.lock_store import LockStore, RedisLockStore
+from rasa.utils.endpoints import EndpointConfig
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from bot.conversations.locks import RecoveringRedisLockStore
+from bot.local_servers import free_port, redis_server
+
+
+@pytest.fixture
+def redis_data() -> Iterator[Path]:
+    data = Path(tempfile.mkdtemp(prefix="jm-locks-"))
+    yield data
+    shutil.rmtree(data, ignore_errors=True)
+
+
+def test_a_ticket_redis_could_not_take_back_is_given_back_when_it_answers(
+        redis_data: Path) -> None:
+    port = free_port()
+    config = EndpointConfig(url="127.0.0.1", port=port, db=1, key_prefix="test",
+                            type="bot.conversations.locks.RecoveringRedisLockStore")
+    with redis_server(port, data_dir=redis_data):
+        store = LockStore.create(config)
+        plain = RedisLockStore(host="127.0.0.1", port=port, db=1, key_prefix="test")
+        assert isinstance(store, RecoveringRedisLockStore)
+        ours, rasas = store.issue_ticket("ours"), plain.issue_ticket("rasas")
+    # Redis is down when both turns end
+    store.cleanup("ours", ours)  # remembered, not raised: the turn's answer stands
+    with pytest.raises(RedisConnectionError):
+        plain.cleanup("rasas", rasas)
+    with redis_server(port, data_dir=redis_data):
+        assert store.get_lock("ours").is_locked(ours + 1)  # kept on disk by Redis
+        store.issue_ticket("someone else")
+        assert store.get_lock("ours") is None  # given back
+        assert plain.get_lock("rasas").is_locked(rasas + 1)  # Rasa's waits for its lifetime
+
+
+async def test_a_turn_waiting_for_a_dead_replicas_ticket_gets_its_turn(redis_url: str) -> None:
+    url = urlsplit(redis_url)
+    config = EndpointConfig(url=url.hostname, port=url.port, db=2, key_prefix="wait")
+    ours, rasas = RecoveringRedisLockStore(config), RedisLockStore(url.hostname, url.port, db=2,
+                                                                   key_prefix="wait")
+    for store, conversation in ((rasas, "rasas"), (ours, "ours")):
+        store.issue_ticket(conversation, 1.0)  # a replica that died holding the conversation
+    await asyncio.sleep(0.3)
+
+    async def next_turn(store: RedisLockStore, conversation: str) -> None:
+        # the next message: its ticket would expire in the same poll as the dead one
+        async with store.lock(conversation, lock_lifetime=0.95, wait_time_in_seconds=0.5):
+            pass
+
+    with pytest.raises(asyncio.TimeoutError):  # Rasa's own waits for a ticket that is gone
+        await asyncio.wait_for(next_turn(rasas, "rasas"), 3)
+    await asyncio.wait_for(next_turn(ours, "ours"), 3)
+    assert ours.get_lock("ours") is None  # given back at the end of the turn
+
+
+async def test_a_turn_taken_while_redis_restarts_waits_for_it(redis_data: Path) -> None:
+    port = free_port()
+    store = RecoveringRedisLockStore(EndpointConfig(url="127.0.0.1", port=port, db=1,
+                                                    key_prefix="restart"))
+
+    async def turn() -> float:
+        async with store.lock("patient", wait_time_in_seconds=0.2):
+            return time.monotonic()
+
+    started = time.monotonic()
+    waiting = asyncio.create_task(turn())  # Redis is not there yet
+    await asyncio.sleep(1.0)
+    with redis_server(port, data_dir=redis_data):
+        answered = await asyncio.wait_for(waiting, 10)
+        assert answered - started >= 1.0
+        assert store.get_lock("patient") is None
+
+
+async def test_a_ticket_written_as_the_connection_broke_does_not_block_the_conversation(
+        redis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.conversations import patience
+
+    url = urlsplit(redis_url)
+    store = RecoveringRedisLockStore(EndpointConfig(url=url.hostname, port=url.port, db=3,
+                                                    key_prefix="broken"))
+    real_save = store.save_lock
+    broken = iter([True])
+
+    def save_then_break(lock: TicketLock) -> None:
+        real_save(lock)  # Redis wrote it...
+        if next(broken, False):
+            raise RedisConnectionError("Connection closed by server.")  # ...and went away
+
+    monkeypatch.setattr(store, "save_lock", save_then_break)
+    monkeypatch.setattr(patience, "POLL_SECONDS", 0.01)
+
+    async def turn() -> None:
+        async with store.lock("broken", lock_lifetime=30, wait_time_in_seconds=0.05):
+            pass
+
+    await asyncio.wait_for(turn(), 5)  # not 30 s, waiting for the orphaned ticket to expire
+    assert store.get_lock("broken") is None

@@ -1,0 +1,177 @@
+"""The history window (bot/conversations/window.py): the last turns plus a snapshot of the state,
+on SQLite and PostgreSQL; nothing lost, nothing saved twice."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    AllSlotsReset,
+    Event,
+    Restarted,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.conversations.store import ConversationStore
+
+TURNS = 4
+DOMAIN = Domain.from_yaml("""
+version: "3.1"
+intents: [greet, ask]
+slots:
+  service: {type: text, influence_conversation: false, mappings: [{type: custom}]}
+  region: {type: text, influence_conversation: false, mappings: [{type: custom}]}
+  requested_slot: {type: text, influence_conversation: false, mappings: [{type: custom}]}
+forms:
+  video_booking_form: {required_slots: [region]}
+responses:
+  utter_greet: [{text: hi}]
+""")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_kwargs(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
+    if request.param == "sqlite":
+        return {"dialect": "sqlite", "db": str(tmp_path / "tracker.db")}
+    url = sa.engine.make_url(request.getfixturevalue("postgres_url"))
+    database = f"window_{abs(hash(tmp_path)) % 10**8}"
+    return {"dialect": "postgresql", "host": url.host, "port": url.port,
+            "username": url.username, "db": database, "login_db": "postgres"}
+
+
+@pytest.fixture
+def stores(store_kwargs: dict[str, Any]) -> Iterator[tuple[ConversationStore,
+                                                           SQLTrackerStore]]:
+    windowed = ConversationStore(domain=DOMAIN, history_turns=TURNS, **store_kwargs)
+    plain = SQLTrackerStore(domain=DOMAIN, **store_kwargs)
+    yield windowed, plain
+    windowed.engine.dispose()
+    plain.engine.dispose()
+
+
+async def turn(store: ConversationStore, sender: str, *events: Event,
+               text: str = "hello") -> DialogueStateTracker:
+    """One turn as the Rasa server runs it: load, add the user message and what follows, save."""
+    tracker = await store.get_or_create_tracker(sender, append_action_listen=False)
+    if not tracker.events:
+        tracker.update_with_events([ActionExecuted("action_session_start"), SessionStarted(),
+                                    ActionExecuted("action_listen")], DOMAIN)
+    tracker.update(UserUttered(text, {"name": "ask", "confidence": 1.0}), DOMAIN)
+    tracker.update_with_events([*events, ActionExecuted("utter_greet"),
+                                ActionExecuted("action_listen")], DOMAIN)
+    await store.save(tracker)
+    return tracker
+
+
+def user_texts(tracker: DialogueStateTracker) -> list[str]:
+    return [e.text for e in tracker.events if isinstance(e, UserUttered)]
+
+
+async def test_a_short_conversation_is_loaded_whole(stores) -> None:
+    windowed, plain = stores
+    for number in range(TURNS):
+        await turn(windowed, "short", SlotSet("service", f"s{number}"), text=f"m{number}")
+    loaded = await windowed.retrieve("short")
+    assert list(loaded.events) == list((await plain.retrieve("short")).events)
+
+
+async def test_a_long_conversation_loads_the_last_turns_and_the_state(stores) -> None:
+    windowed, plain = stores
+    await turn(windowed, "long", SlotSet("region", "macau"), text="m0")
+    await turn(windowed, "long", ActiveLoop("video_booking_form"),
+               SlotSet("requested_slot", "region"), text="m1")
+    for number in range(2, 30):
+        await turn(windowed, "long", SlotSet("service", f"s{number}"), text=f"m{number}")
+    loaded = await windowed.retrieve("long")
+    full = await plain.retrieve("long")
+    assert user_texts(loaded) == [f"m{n}" for n in range(26, 30)]
+    assert loaded.current_slot_values() == full.current_slot_values()
+    assert loaded.slots["region"].value == "macau"
+    assert loaded.active_loop_name == full.active_loop_name == "video_booking_form"
+    assert loaded.latest_message.text == "m29"
+    assert len(loaded.events) < 40 < len(full.events)
+
+
+async def test_every_event_is_saved_once_and_the_full_tracker_keeps_them_all(stores) -> None:
+    windowed, plain = stores
+    written = []
+    for number in range(25):
+        tracker = await turn(windowed, "all", SlotSet("service", f"s{number}"), text=f"m{number}")
+        written.append(f"m{number}")
+    await windowed.save(tracker)  # saving the same tracker again adds nothing
+    full = await windowed.retrieve_full_tracker("all")
+    assert user_texts(full) == written
+    assert len(full.events) == len((await plain.retrieve_full_tracker("all")).events) == 3 + 25 * 4
+    assert full.current_slot_values() == (await windowed.retrieve("all")).current_slot_values()
+
+
+async def test_a_restart_or_a_reset_before_the_window_clears_what_came_before(stores) -> None:
+    windowed, _ = stores
+    await turn(windowed, "reset", SlotSet("service", "old"), SlotSet("region", "hk"))
+    await turn(windowed, "reset", AllSlotsReset(), SlotSet("region", "macau"))
+    for _ in range(TURNS + 1):
+        await turn(windowed, "reset")
+    loaded = await windowed.retrieve("reset")
+    assert loaded.slots["service"].value is None
+    assert loaded.slots["region"].value == "macau"
+
+    await turn(windowed, "restart", ActiveLoop("video_booking_form"), SlotSet("service", "old"))
+    await turn(windowed, "restart", Restarted())
+    for _ in range(TURNS + 1):
+        await turn(windowed, "restart")
+    loaded = await windowed.retrieve("restart")
+    assert loaded.slots["service"].value is None and loaded.active_loop_name is None
+
+
+async def test_the_window_needs_at_least_one_turn(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="history_turns"):
+        ConversationStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "t.db"),
+                                history_turns=0)
+
+
+async def test_connections_are_tuned_for_their_database(stores) -> None:
+    windowed, _ = stores
+    await turn(windowed, "tuned")
+    if windowed.engine.dialect.name == "sqlite":
+        assert isinstance(windowed.engine.pool, sa.pool.QueuePool)  # kept open between turns
+        with windowed.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    else:
+        assert windowed.engine.pool._pre_ping
+        assert user_texts(await windowed.retrieve("tuned")) == ["hello"]
+
+
+async def test_a_short_database_outage_is_waited_out(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.conversations import patience, window
+
+    store = ConversationStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "t.db"),
+                                    outage_wait=5)
+    await turn(store, "patient")
+    failures = iter([True, True])  # the database refuses twice, then answers
+    original = window.HistoryWindow._retrieve
+
+    async def flaky(self: window.HistoryWindow, sender_id: str, fetch_all: bool) -> object:
+        if next(failures, False):
+            raise sa.exc.OperationalError("SELECT", {}, Exception("connection refused"))
+        return await original(self, sender_id, fetch_all)
+
+    monkeypatch.setattr(window.HistoryWindow, "_retrieve", flaky)
+    monkeypatch.setattr(patience, "POLL_SECONDS", 0.01)
+    assert user_texts(await store.retrieve("patient")) == ["hello"]
+    store.outage_wait = 0
+    failures = iter([True])
+    with pytest.raises(sa.exc.OperationalError):
+        await store.retrieve("patient")
