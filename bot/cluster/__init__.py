@@ -100,7 +100,9 @@ class Cluster(Stack):
 
     @property
     def env(self) -> dict[str, str]:
-        return {"TICKET_LOCK_LIFETIME": TICKET_LOCK_LIFETIME, **super().env,
+        # nginx is one proxy in front: Sanic takes the client's address from X-Forwarded-For
+        return {"TICKET_LOCK_LIFETIME": TICKET_LOCK_LIFETIME, "SANIC_PROXIES_COUNT": "1",
+                **super().env,
                 **self._kept_secrets(), "REDIS_URL": self.redis_url,
                 "BOOKING_DATABASE_URL": f"{self.postgres_url}/{BOOKING_DATABASE}"}
 
