@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError, TimeoutError
 
 KEY_PREFIX = "jm:"
 # short: a state call sits on the path of a user's message
 SOCKET_TIMEOUT = 2.0
+# a pooled connection that went stale while Redis restarted fails once; reconnecting and sending
+# again, within about a second, is what the caller would do anyway
+RECONNECT_ATTEMPTS = 3
 
 
 class RedisState:
@@ -14,7 +20,10 @@ class RedisState:
         self._redis = aioredis.from_url(url, decode_responses=True,
                                         socket_timeout=SOCKET_TIMEOUT,
                                         socket_connect_timeout=SOCKET_TIMEOUT,
-                                        health_check_interval=30)
+                                        health_check_interval=30,
+                                        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05),
+                                                    RECONNECT_ATTEMPTS),
+                                        retry_on_error=[ConnectionError, TimeoutError])
         self._prefix = key_prefix
 
     async def get(self, key: str) -> str | None:

@@ -28,6 +28,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
 
 from bench.common import message_pool
+from bot.channels.reliable import REST_CONVERSATION_PREFIX
 from bot.cluster import TRACKER_DATABASE, Cluster
 from bot.conversations.store import ConversationStore
 from bot.dialogue import error_reply
@@ -116,13 +117,13 @@ def failed(requests: list[Request]) -> list[Request]:
 
 
 def stored_user_texts(cluster: Cluster, sender: str) -> list[str]:
-    """The user messages of a conversation as stored in PostgreSQL (all sessions)."""
+    """The user messages of a REST sender's conversation as stored in PostgreSQL (all sessions)."""
     store = ConversationStore(domain=Domain.load(str(REPO_ROOT / "domain")),
                                     dialect="postgresql", host="127.0.0.1",
                                     port=cluster.postgres_port, username="postgres",
                                     db=TRACKER_DATABASE)
     try:
-        tracker = asyncio.run(store.retrieve_full_tracker(sender))
+        tracker = asyncio.run(store.retrieve_full_tracker(REST_CONVERSATION_PREFIX + sender))
     finally:
         store.engine.dispose()
     return [e.text for e in tracker.events if isinstance(e, UserUttered)] if tracker else []

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+import redis
 
 from bot.state import ChannelState, MemoryState, RedisState
 
@@ -57,3 +58,14 @@ async def test_memory_stays_bounded() -> None:
         await state.set(f"k{number}", "v", ttl=60)
     assert len(state._items) <= 10
     assert await state.get("k49") == "v"
+
+
+async def test_redis_state_survives_its_connections_being_dropped(redis_url: str) -> None:
+    # what a Redis restart does to a pooled connection: the server closes it while it is idle
+    state = RedisState(redis_url, key_prefix=f"test-{uuid.uuid4().hex[:8]}:")
+    try:
+        await state.set("draft", "一", ttl=5)
+        redis.Redis.from_url(redis_url).client_kill_filter(_type="normal", skipme=True)
+        assert await state.get("draft") == "一"
+    finally:
+        await state.close()
