@@ -16,7 +16,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from bot.catalog.model import point_facts, service_facts
+from bot.catalog.build import point_facts, service_facts
 from bot.nlu.normaliser import normalise_term
 
 SCHEMA_FILE = Path(__file__).with_name("schema.yml")
