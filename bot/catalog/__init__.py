@@ -7,7 +7,8 @@ from pathlib import Path
 
 from bot.catalog.build import build_catalog
 from bot.catalog.model import Catalog
-from bot.catalog.validate import CatalogInvalid, Problem, read_yaml, rule_problems, schema_problems
+from bot.catalog.rules import rule_problems
+from bot.catalog.validate import CatalogInvalid, Problem, read_yaml, schema_problems
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
 SERVICES_FILE = "services.yml"

@@ -1,4 +1,4 @@
-"""The Catalog built from the validated knowledge documents (validate.py checks them first)."""
+"""The Catalog built from the knowledge documents once validate.py and rules.py have checked them."""
 
 from __future__ import annotations
 
