@@ -91,6 +91,11 @@ class Stack(AbstractContextManager["Stack"]):
         return self.run_dir / "redis"
 
     @property
+    def shares_locks(self) -> bool:
+        """Whether several Rasa processes serve the conversations: their locks are in Redis."""
+        return self.rasa_workers > 1
+
+    @property
     def env(self) -> dict[str, str]:
         """The environment every server of this stack runs with."""
         shared = {"REDIS_URL": self.redis_url} if self.redis_url else {}
@@ -225,11 +230,6 @@ class Stack(AbstractContextManager["Stack"]):
 
     def server(self, name: str) -> Server:
         return next(server for server in self.servers if server.name == name)
-
-    @property
-    def shares_locks(self) -> bool:
-        """Whether several Rasa processes serve the conversations: their locks are in Redis."""
-        return self.rasa_workers > 1
 
     def _write_endpoints(self) -> None:
         """endpoints.yml with this stack's ports, tracker database and lock store."""
