@@ -11,7 +11,8 @@ from typing import Any
 
 from rasa.shared.nlu.training_data.loading import load_data
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from bot.paths import REPO_ROOT
+
 HELD_OUT = REPO_ROOT / "tests" / "nlu"
 SCRIPTS = ("simplified", "traditional", "cantonese", "english")
 RESULTS_DIR = REPO_ROOT / "var" / "bench"

@@ -16,7 +16,8 @@ from contextlib import contextmanager
 
 from bench.common import RESULTS_DIR
 from bot.local_servers import free_port
-from bot.stack import QUIET_ENV, START_TIMEOUT, Server
+from bot.stack.environment import QUIET_ENV
+from bot.stack.server import START_TIMEOUT, Server
 
 STOCK_DIR = RESULTS_DIR / "stock"
 MODEL = STOCK_DIR / "models" / "stock.tar.gz"

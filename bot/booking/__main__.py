@@ -24,9 +24,9 @@ from bot.booking.schedule import beijing_now, default_schedule
 from bot.booking.service import BookingApi
 from bot.booking.store import BookingStore
 from bot.catalog import default_catalog
+from bot.paths import REPO_ROOT
 from bot.privacy import install_log_masking
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATABASE = f"sqlite:///{REPO_ROOT / 'var' / 'booking.db'}"
 DEFAULT_PORT = 5056
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from bot.catalog.model import Catalog, build_catalog
-from bot.catalog.validate import CatalogInvalid, Problem, read_yaml, rule_problems, schema_problems
+from bot.catalog.build import build_catalog
+from bot.catalog.model import Catalog
+from bot.catalog.rules import rule_problems
+from bot.catalog.validate import CatalogInvalid, Problem, read_yaml, schema_problems
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
 SERVICES_FILE = "services.yml"

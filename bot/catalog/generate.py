@@ -14,8 +14,8 @@ from bot.catalog.model import Catalog
 from bot.fileio import write_atomically
 from bot.language import HANT, localise
 from bot.nlu.normaliser import normalise_term
+from bot.paths import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = REPO_ROOT / "data" / "generated"
 NLU_FILE = "catalog_nlu.yml"
 JIEBA_DIR = "jieba"

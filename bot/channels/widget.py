@@ -28,9 +28,9 @@ from sanic.request import Request
 from bot.channels import sessions
 from bot.channels.reliable import MAX_MESSAGE_CHARS
 from bot.language import LANGUAGES, localise
+from bot.paths import REPO_ROOT
 from bot.replies import phrase_data
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 WEB_DIR = REPO_ROOT / "web"
 ASSETS_DIR = WEB_DIR / "widget"
 PAGES_DIR = WEB_DIR / "pages"

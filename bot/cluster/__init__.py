@@ -27,12 +27,12 @@ from pathlib import Path
 from typing import Any
 
 import psycopg2
-import yaml
 from psycopg2 import sql
 
 from bot.cluster.nginx import NginxFront
 from bot.local_servers import LocalServerError, free_port, postgres_server
-from bot.stack import REPO_ROOT, Server, Stack, StackError, lock_store_endpoint
+from bot.paths import REPO_ROOT
+from bot.stack import Server, Stack, StackError
 
 DATA_DIR = REPO_ROOT / "var" / "cluster"
 TRACKER_DATABASE = "rasa"
@@ -60,6 +60,7 @@ class Cluster(Stack):
     def __post_init__(self) -> None:
         self.rasa_port = self.rasa_ports[0]
         self.action_port = self.action_ports[0]
+        self.tracker_database = f"{self.postgres_url}/{TRACKER_DATABASE}"
 
     @classmethod
     def on_free_ports(cls, data_dir: Path, **kwargs: Any) -> Cluster:
@@ -97,6 +98,10 @@ class Cluster(Stack):
     @property
     def endpoints_path(self) -> Path:
         return self.run_dir / "run" / "endpoints-cluster.yml"
+
+    @property
+    def shares_locks(self) -> bool:
+        return True  # two replicas
 
     @property
     def env(self) -> dict[str, str]:
@@ -194,22 +199,6 @@ class Cluster(Stack):
                             sql.Identifier(database)))
         finally:
             connection.close()
-
-    def _write_endpoints(self) -> None:
-        """endpoints.yml with the cluster's stores: the same tracker store class on PostgreSQL,
-        Rasa's Redis lock store (bot.conversations.locks), and the action servers behind
-        nginx."""
-        endpoints = yaml.safe_load((REPO_ROOT / "endpoints.yml").read_text(encoding="utf-8"))
-        endpoints["action_endpoint"]["url"] = f"{self.action_url}/webhook"
-        tracker_store = {key: value for key, value in endpoints["tracker_store"].items()
-                         if key not in ("dialect", "db", "url", "port", "username", "password")}
-        endpoints["tracker_store"] = {**tracker_store, "dialect": "postgresql",
-                                      "url": "127.0.0.1", "port": self.postgres_port,
-                                      "username": "postgres", "db": TRACKER_DATABASE}
-        endpoints["lock_store"] = lock_store_endpoint(self.redis_url)
-        self.endpoints_path.parent.mkdir(parents=True, exist_ok=True)
-        self.endpoints_path.write_text(yaml.safe_dump(endpoints, sort_keys=False),
-                                       encoding="utf-8")
 
     def _kept_secrets(self) -> dict[str, str]:
         path = self.data_dir / "secrets.json"

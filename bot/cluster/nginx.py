@@ -10,7 +10,8 @@ import jinja2
 
 from bot.channels.origins import parse_origins
 from bot.local_servers import LocalServerError
-from bot.stack import REPO_ROOT, Server
+from bot.paths import REPO_ROOT
+from bot.stack.server import Server
 
 TEMPLATE = REPO_ROOT / "deploy" / "nginx.conf.j2"
 

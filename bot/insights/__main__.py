@@ -22,7 +22,7 @@ from bot.catalog import default_catalog
 from bot.insights.collect import last_days
 from bot.insights.render import html_page, unanswered_csv
 from bot.insights.report import Report
-from bot.stack import REPO_ROOT
+from bot.paths import REPO_ROOT
 from bot.staff.database import centre_engine
 from bot.staff.wording import DESK_LANGUAGES, Wording
 

@@ -22,7 +22,7 @@ from bot.booking.service import BookingApi
 from bot.booking.store import BookingStore, bookings
 from bot.catalog import default_catalog
 from bot.local_servers import free_port
-from bot.stack import REPO_ROOT
+from bot.paths import REPO_ROOT
 from tests.booking.conftest import (
     SPEC,
     TOKEN,

@@ -33,7 +33,7 @@ from bot.cluster import TRACKER_DATABASE, Cluster
 from bot.conversations.store import ConversationStore
 from bot.dialogue import error_reply
 from bot.language import LANGUAGES
-from bot.stack import REPO_ROOT
+from bot.paths import REPO_ROOT
 from tests.chat import say, texts
 from tests.smoke import test_stack as smoke
 

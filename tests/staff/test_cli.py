@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from bot.stack import REPO_ROOT
+from bot.paths import REPO_ROOT
 from bot.staff import callbacks
 from bot.staff.tables import callbacks as callback_table
 from tests.staff.conftest import NOW

@@ -17,7 +17,7 @@ from bot.booking.schedule import beijing_now
 from bot.catalog import default_catalog
 from bot.insights.collect import last_days
 from bot.insights.render import html_page, unanswered_csv
-from bot.stack import REPO_ROOT
+from bot.paths import REPO_ROOT
 from bot.staff import callbacks, ratings
 from bot.staff.bookings import DeskBookings
 from bot.staff.wording import Wording

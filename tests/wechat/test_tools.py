@@ -11,7 +11,7 @@ from sanic import Sanic
 from bot.channels.wechat.__main__ import main
 from bot.channels.wechat.channel import WeChatInput
 from bot.channels.wechat.menu import load_menu
-from bot.stack import Stack, _ready_message
+from bot.stack import Stack, ready_message
 from tests.wechat.fakes import FakeWeChat, LoopbackServers
 
 
@@ -57,10 +57,10 @@ def test_the_channel_is_off_without_a_token(monkeypatch: pytest.MonkeyPatch) -> 
 
     app.blueprint(channel.blueprint(handler), url_prefix="/webhooks/wechat")
     assert not [route for route in app.router.routes if "wechat" in route.path]
-    assert "WeChat" not in _ready_message(Stack())
+    assert "WeChat" not in ready_message(Stack())
 
 
 def test_make_run_says_where_wechat_is(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WECHAT_TOKEN", "token")
-    lines = _ready_message(Stack(rasa_port=5005)).splitlines()
+    lines = ready_message(Stack(rasa_port=5005)).splitlines()
     assert "  WeChat         http://127.0.0.1:5005/webhooks/wechat/webhook" in lines
