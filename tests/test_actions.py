@@ -55,7 +55,7 @@ async def test_cantonese_eligibility_in_traditional_with_next_steps(make_tracker
     assert "以官方公佈為準" in text  # inferred facts say so
     later = "\n".join(page["text"] for page in message["more"]["pages"])
     assert "+86 750 12345" in later and "未經官方確認" in later  # dialling, with its caveat
-    assert payloads(message)[1:] == [
+    assert payloads(message)[:-1] == [
         '/ask_materials{"service":"property_registration"}',
         '/find_service_point{"service":"property_registration","region":"hong_kong"}',
         '/book_video_service{"service":"property_registration"}',

@@ -71,7 +71,7 @@ def buttons_width(buttons: Iterable[dict[str, str]]) -> float:
 
 def paginate(text: str, more: list[str], buttons: list[dict[str, str]]) -> list[Page]:
     """Screens of at most ``screen.max_width`` each, every one with the reply's buttons and, but
-    for the last, a "more" button."""
+    for the last, a "more" button after them."""
     language = _language_of(text)
     more_button_width = buttons_width([_more_button("x" * 10, language)])
     budget = max(screen_width() - buttons_width(buttons) - more_button_width, MIN_TEXT_WIDTH)
@@ -81,8 +81,10 @@ def paginate(text: str, more: list[str], buttons: list[dict[str, str]]) -> list[
             chunks += _pack(block.split("\n"), budget)
     texts = ["\n".join(lines) for lines in chunks] or [""]
     pages = [Page(t, list(buttons)) for t in texts]
+    # "more" comes after the reply's own buttons: when the reply asks a question (a time, a
+    # document), its answers are what the reader taps first
     for index in range(len(pages) - 1, 0, -1):
-        pages[index - 1].buttons.insert(0, _more_button(_pages_id(pages[index:]), language))
+        pages[index - 1].buttons.append(_more_button(_pages_id(pages[index:]), language))
     return pages
 
 

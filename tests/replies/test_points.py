@@ -51,7 +51,7 @@ def test_a_district_gets_its_nearest_points(catalog: Catalog) -> None:
     message = reply.as_message()
     assert message["text"].startswith("離元朗區較近的服務點：\n📍 ")
     assert "約" in message["text"].split("\n")[1]  # a distance, from the district's centre
-    assert message["buttons"][0]["payload"].startswith("/show_more")  # the rest behind "more"
+    assert message["buttons"][-1]["payload"].startswith("/show_more")  # the rest behind "more"
     later = "".join(page["text"] for page in message[MORE_METADATA]["pages"])
     assert "江門在港澳共設服務點6個" in later and "（2023年）" in later  # the official count too
 
@@ -96,8 +96,8 @@ async def test_the_share_location_payload(make_tracker, domain) -> None:
 async def test_more_sends_the_next_screen(make_tracker, domain) -> None:
     first = point_replies.service_points(catalog_fixture(), Phrases(HANT), None,
                                          catalog_fixture().regions["yuen_long"]).as_message()
-    more_id = first["buttons"][0]["payload"].split('"more_id":"')[1].rstrip('"}')
-    tracker = make_tracker(first["buttons"][0]["payload"], "show_more",
+    more_id = first["buttons"][-1]["payload"].split('"more_id":"')[1].rstrip('"}')
+    tracker = make_tracker(first["buttons"][-1]["payload"], "show_more",
                            [{"entity": "more_id", "value": more_id}])
     tracker.events.insert(-1, {"event": "bot", "text": first["text"],
                                "metadata": {MORE_METADATA: first[MORE_METADATA]}})

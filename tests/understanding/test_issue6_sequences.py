@@ -32,7 +32,7 @@ def payloads(reply: list[dict]) -> list[str]:
 
 
 def about(reply: list[dict], service: str) -> bool:
-    """An eligibility card (its materials button first, after any "more") or a materials card (its
+    """An eligibility card (its materials button first; "more" comes last) or a materials card (its
     how-to button first), not a "do you mean ...?" question (whose yes button also names the
     service)."""
     first = [p for p in payloads(reply) if not p.startswith("/show_more")][:1]  # "more" aside

@@ -8,11 +8,17 @@ from datetime import datetime
 
 from bot.booking.client import BookingClient, BookingUnavailable
 from bot.booking.conversation.draft import DRAFT_MINUTES
-from bot.booking.conversation.times import choose, free_slots, slot_long, slot_title
+from bot.booking.conversation.times import (
+    choose,
+    day_words,
+    free_slots,
+    slot_long,
+    slot_title,
+)
 from bot.booking.conversation.turn import FormTurn, Step, button, document_name, stop_button
 from bot.booking.conversation.validate import booking_down
 from bot.booking.identity import ID_TYPES
-from bot.booking.schedule import default_schedule
+from bot.booking.schedule import BEIJING, default_schedule
 from bot.booking.when import WhenRequest
 from bot.catalog.model import Catalog, Service
 from bot.replies import Reply, payload, phrase_data
@@ -64,7 +70,11 @@ async def offer_times(client: BookingClient, turn: FormTurn, service_id: str, in
     choices = turn.slots.get("booking_slot_choices")
     if choices:
         starts = [datetime.fromisoformat(c) for c in choices]
-        text = f"{intro}\n{phrases('booking.ask_slot_choices')}"
+        days = {start.astimezone(BEIJING).date() for start in starts}
+        # one day: say which, so the resident sees the day they asked for was understood
+        question = (phrases("booking.ask_slot_on_day", date=day_words(days.pop(), phrases))
+                    if len(days) == 1 else phrases("booking.ask_slot_choices"))
+        text = f"{intro}\n{question}"
     else:
         try:
             free = [s for s in await free_slots(client, service_id, turn.now)

@@ -34,7 +34,7 @@ LOOKUP_SLOTS = ("booking_found", "booking_slot", "booking_slot_choices", "bookin
 # intents that leave a form answer unfilled so their own rule answers, then the form resumes
 INTERRUPTIONS = frozenset({"ask_eligibility", "ask_materials", "list_services",
                            "find_service_point", "human_handoff", "bot_challenge", "greet",
-                           "thank", "out_of_scope"})
+                           "thank", "out_of_scope", "show_more"})
 STOPS = frozenset({"stop", "cancel_booking", "goodbye"})
 # inside the lookup: stopping, or asking to book instead (its rule switches forms)
 LOOKUP_LEAVES = frozenset({"stop", "goodbye", "book_video_service"})
