@@ -25,7 +25,7 @@ MODEL := models/current.tar.gz
 RESULTS := results
 
 KNOWLEDGE_INPUTS := $(wildcard bot/knowledge/*.yml) bot/catalog/schema.yml \
-	$(wildcard bot/catalog/*.py) bot/nlu/normaliser.py bot/nlu/cantonese.yml
+	$(wildcard bot/catalog/*.py) bot/nlu/normaliser.py bot/nlu/cantonese.yml bot/nlu/words.yml
 TRAINING_INPUTS := $(GENERATED) config.yml $(wildcard domain/*.yml) \
 	$(shell find data -name '*.yml' -not -path 'data/generated/*') \
 	bot/nlu/components.py bot/nlu/normaliser.py bot/nlu/cantonese.yml bot/language.py

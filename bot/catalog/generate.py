@@ -1,8 +1,9 @@
 """Writes what Rasa needs from the catalog: lookup tables, synonyms and the jieba dictionary.
 
 Nothing here is edited by hand: `python -m bot.catalog build` (run by `make`) rewrites it from
-bot/knowledge/ whenever the catalog changes. The pipeline matches entities on normalised text, so
-every lookup entry and synonym is normalised the same way (bot.nlu.normaliser).
+bot/knowledge/ whenever the catalog changes, and adds the words bot/nlu/words.yml keeps whole. The
+pipeline matches entities on normalised text, so every lookup entry and synonym is normalised the
+same way (bot.nlu.normaliser).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from bot.catalog.model import Catalog
 from bot.fileio import write_atomically
 from bot.language import HANT, localise
 from bot.nlu.normaliser import normalise_term
+from bot.nlu.reading import words as reading_words
 from bot.paths import REPO_ROOT
 
 DEFAULT_OUT = REPO_ROOT / "data" / "generated"
@@ -60,8 +62,9 @@ def nlu_yaml(catalog: Catalog) -> str:
 
 
 def jieba_dictionary(catalog: Catalog) -> str:
-    """Every Chinese word of the catalog, Simplified and Traditional, one jieba entry per line."""
-    words = sorted(set(_chinese_words(catalog)))
+    """Every Chinese word of the catalog, Simplified and Traditional, and the words that reading
+    must see whole (bot/nlu/words.yml), one jieba entry per line."""
+    words = sorted({*_chinese_words(catalog), *reading_words().whole})
     return "".join(f"{word} {JIEBA_FREQUENCY} n\n" for word in words)
 
 

@@ -46,6 +46,7 @@ class Words:
     shift_end_zh: str
     shift_start_en: re.Pattern[str]
     known: frozenset[str]  # function and aspect words, question and negation words
+    whole: tuple[str, ...]  # words jieba must not cut
     longest_known: int
 
 
@@ -70,7 +71,8 @@ def words() -> Words:
         shift_end_zh=raw["shift"]["chinese_end"],
         shift_start_en=re.compile(
             rf"^(?:(?:ok|okay|so|and|then|hmm)[ ,]+)*(?:{raw['shift']['english_start']})\b"),
-        known=frozenset(known), longest_known=max(len(w) for w in known))
+        known=frozenset(known), longest_known=max(len(w) for w in known),
+        whole=tuple(_split(raw["whole"]["chinese"])))
 
 
 # --- phrases that name things -------------------------------------------------------------------

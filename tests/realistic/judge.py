@@ -33,6 +33,8 @@ PHRASE_KINDS = {
     "materials_heading": "materials", "materials_none": "materials",
     "points_heading": "points", "points_for_service": "points", "point_name": "points",
     "no_points_in_region": "points", "ask_region": "clarify",
+    # the service card of a service Jiangmen does not handle (no materials button: where it is done)
+    "handled_elsewhere": "eligibility",
     "handoff_heading": "human",
     "categories_heading": "categories", "categories_heading_region": "categories",
     "category_page_heading": "category_page",
