@@ -136,7 +136,7 @@ def find_service_point(catalog: Catalog, turn: Turn) -> Outcome:
     if not named and not explicit_region and turn.slots.get(POINT) in catalog.points:
         return _single_point(catalog, turn, turn.slots[POINT])  # "周六开吗" after the hall
     service = topic_of(catalog, turn).service
-    if service and not catalog.points_handling(service):  # handled elsewhere: the card says where
+    if service and service.handled_elsewhere:  # not Jiangmen's: the card says who handles it
         return answer_eligibility(catalog, turn)
     region = explicit_region or region_of(catalog, turn)
     if service or region:  # the points for the service, nearest the place first

@@ -74,11 +74,16 @@ def service_points(catalog: Catalog, phrases: Phrases, service: Service | None,
                 if area is None or catalog.regions[p.region].area == area]
     name = phrases.text(service.name)
     if not handling:
-        lines = [phrases("no_point_for_service", name=name),
-                 place_line(catalog, service, phrases, []),
+        marks: list[Provenance | None] = []
+        # a service that needs a visit: say so first, and offer no video session
+        first = (marked(catalog, phrases, marks, "in_person_where", service.facts["in_person"],
+                        name=name) if service.in_person_required
+                 else phrases("no_point_for_service", name=name))
+        lines = [first, place_line(catalog, service, phrases, marks),
                  phrases("ask_at_zone", hotline=hotline(catalog, phrases))]
         others = rank(area_points, origin, first_regions)
-        return _listing(catalog, phrases, lines, [], None, region, others=others)
+        return _listing(catalog, phrases, lines, [], None, region, others=others, marks=marks,
+                        video=not service.in_person_required)
     heading = (phrases("points_for_service_near", name=name, region=phrases.text(region.name))
                if region else phrases("points_for_service", name=name))
     others = [p for p in area_points if p not in handling]
@@ -99,9 +104,11 @@ def single_point(catalog: Catalog, point: ServicePoint, phrases: Phrases,
 
 def _listing(catalog: Catalog, phrases: Phrases, lines: list[str], ranked: list[Ranked],
              service: Service | None, region: Region | None,
-             others: list[Ranked] | None = None, scope: list[str] | None = None) -> Reply:
-    """The first few points on the first screen, the rest (and other points) behind "more"."""
-    marks: list[Provenance | None] = []
+             others: list[Ranked] | None = None, scope: list[str] | None = None,
+             marks: list[Provenance | None] | None = None, video: bool = True) -> Reply:
+    """The first few points on the first screen, the rest (and other points) behind "more".
+    ``marks`` are the provenances of ``lines``; ``video`` offers a video session."""
+    marks = [*(marks or [])]
     first = [*lines]
     for item in ranked[:POINTS_FIRST]:
         first += point_lines(catalog, item.point, phrases, service, item.km, marks)
@@ -119,7 +126,7 @@ def _listing(catalog: Catalog, phrases: Phrases, lines: list[str], ranked: list[
     else:
         first += footer
     region_id = region.area if region else None
-    return Reply("\n".join(first), _point_buttons(catalog, phrases, region_id),
+    return Reply("\n".join(first), _point_buttons(catalog, phrases, region_id, video),
                  more=["\n".join(later)] if later else [])
 
 
@@ -181,11 +188,11 @@ def distance_words(km: float, phrases: Phrases) -> str:
     return phrases.word("distance_km", km=value)
 
 
-def _point_buttons(catalog: Catalog, phrases: Phrases, region_id: str | None
-                   ) -> list[dict[str, str]]:
+def _point_buttons(catalog: Catalog, phrases: Phrases, region_id: str | None,
+                   video: bool = True) -> list[dict[str, str]]:
     area = catalog.regions[region_id].area if region_id else None
-    return [*region_buttons(catalog, phrases, exclude=area),
-            phrases.button("book_video", payload("book_video_service")),
+    book = [phrases.button("book_video", payload("book_video_service"))] if video else []
+    return [*region_buttons(catalog, phrases, exclude=area), *book,
             phrases.button("human", payload("human_handoff"))]
 
 

@@ -33,6 +33,8 @@ PHRASE_KINDS = {
     "materials_heading": "materials", "materials_none": "materials",
     "points_heading": "points", "points_for_service": "points", "point_name": "points",
     "no_points_in_region": "points", "ask_region": "clarify",
+    # where a service no point takes is done: in person in Jiangmen, or not confirmed
+    "in_person_where": "points", "no_point_for_service": "points",
     # the service card of a service Jiangmen does not handle (no materials button: where it is done)
     "handled_elsewhere": "eligibility",
     "handoff_heading": "human",
