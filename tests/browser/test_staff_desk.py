@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -24,6 +25,8 @@ from playwright.sync_api import Browser, Page, expect
 BEIJING = timezone(timedelta(hours=8))
 PASSWORD = "a long desk password for tests"
 SLOT_MINUTES = 10
+# half-second waits for the booking service to re-read a changed timetable
+TIMETABLE_WAITS = 20
 # every visible form control must have a label (WCAG 1.3.1 / 4.1.2)
 UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
   .filter(c => !(c.labels && c.labels.length) && !c.getAttribute('aria-label'))
@@ -106,10 +109,17 @@ def today_bookable(desk_stack: StackProcess, browser: Browser, artifacts: Path) 
     return start
 
 
-def book_through_rest(stack: StackProcess, resident: str) -> str:
-    first_answer = say(stack, resident, "我想預約視像辦物業登記")[0]
-    for answer in (first_answer["buttons"][0]["payload"], "陳大文", "+852 9123 4567",
-                   '/inform{"id_type":"hkid"}', "A123456(3)"):
+def book_through_rest(stack: StackProcess, resident: str, start: datetime) -> str:
+    """Books ``start`` once the booking service offers it: it re-reads the timetable about once
+    a second, and the admin's two changes (open the day, then its hours) may land apart."""
+    wanted = start.isoformat(timespec="minutes")
+    for _ in range(TIMETABLE_WAITS):
+        first_answer = say(stack, resident, "我想預約視像辦物業登記")[0]
+        if first_answer["buttons"][0]["payload"] == wanted:
+            break
+        say(stack, resident, "/stop")
+        time.sleep(0.5)
+    for answer in (wanted, "陳大文", "+852 9123 4567", '/inform{"id_type":"hkid"}', "A123456(3)"):
         say(stack, resident, answer)
     booked = "\n".join(m.get("text", "") for m in say(stack, resident, "好"))
     return booked.split("預約編號：")[1].split()[0]
@@ -118,7 +128,7 @@ def book_through_rest(stack: StackProcess, resident: str) -> str:
 @pytest.fixture(scope="module")
 def booking(desk_stack: StackProcess, today_bookable: datetime) -> str:
     resident = uuid.uuid4().hex
-    reference = book_through_rest(desk_stack, resident)
+    reference = book_through_rest(desk_stack, resident, today_bookable)
     # a call-back request and a rating, so the queue and the report have something to show
     say(desk_stack, resident, "/request_callback")
     say(desk_stack, resident, "/affirm")
