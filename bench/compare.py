@@ -29,6 +29,7 @@ from bench.common import REPO_ROOT, RESULTS_DIR, long_conversation, message_pool
 from bench.load import WARM_UP, level, one_conversation
 from bench.plot import draw_percentiles
 from bench.processes import cpu_seconds, pids_with, rss_mib_by_process
+from bot.channels.limits import LOAD_TEST_ENVIRONMENT
 from bot.cluster import Cluster
 from bot.local_servers import free_port
 from bot.stack import Stack
@@ -61,11 +62,12 @@ def ours(topology: str) -> Iterator[Target]:
         if topology == "run":
             with Stack(rasa_port=free_port(), action_port=free_port(), booking_port=free_port(),
                        booking_database=f"sqlite:///{tmp}/booking.db", run_dir=Path(tmp),
-                       rasa_workers=MAKE_RUN_WORKERS) as stack:
+                       rasa_workers=MAKE_RUN_WORKERS,
+                       environment=LOAD_TEST_ENVIRONMENT) as stack:
                 yield Target(stack.rasa_url, [stack.server("Rasa server").process.pid],
                              [server.process.pid for server in stack.servers])
         else:
-            with Cluster.on_free_ports(Path(tmp)) as cluster:
+            with Cluster.on_free_ports(Path(tmp), environment=LOAD_TEST_ENVIRONMENT) as cluster:
                 helpers = [*cluster.postgres_pids(),
                            *pids_with("redis-server", f":{cluster.redis_port}")]
                 yield Target(cluster.public_url, cluster.rasa_pids(),

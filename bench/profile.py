@@ -23,6 +23,7 @@ from pathlib import Path
 from bench.common import REPO_ROOT, RESULTS_DIR, long_conversation, message_pool, write_result
 from bench.load import WARM_UP, level, one_conversation
 from bench.processes import cpu_seconds
+from bot.channels.limits import LOAD_TEST_ENVIRONMENT
 from bot.local_servers import free_port
 from bot.stack import Stack
 
@@ -91,7 +92,8 @@ def main() -> None:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp, Stack(
             rasa_port=free_port(), action_port=free_port(), booking_port=free_port(),
-            booking_database=f"sqlite:///{tmp}/booking.db", run_dir=Path(tmp)) as stack:
+            booking_database=f"sqlite:///{tmp}/booking.db", run_dir=Path(tmp),
+            environment=LOAD_TEST_ENVIRONMENT) as stack:
         webhook = f"{stack.rasa_url}/webhooks/rest/webhook"
         asyncio.run(level(webhook, pool[:WARM_UP], 1, 60))
         rasa = stack.server("Rasa server").process.pid

@@ -110,6 +110,20 @@ def test_tuesday_afternoon_then_3pm_and_changes_on_the_summary_in_english(stack:
     assert "booking stopped" in chat("Please cancel it")
 
 
+def test_more_inside_the_form_shows_the_rest_and_asks_the_time_again(stack: Stack) -> None:
+    first = coming_open_days(3)[2]
+    chat = Chat(stack)
+    chat("could I get a video appointment about property registration")
+    more = [p for p in chat.payloads() if p.startswith("/show_more")]
+    assert more and chat.payloads()[0] != more[0]  # the times come before "more"
+    rest = chat(more[0])
+    assert "trial timetable" in rest and "pick one" in rest and chat.times_offered()
+    listed = chat(f"{weekday_en(first)} morning")
+    assert on_day(first, chat.times_offered())
+    assert f"{weekday_en(first)[:3]} {first.day} " in listed  # the day it understood, named
+    assert "name" in chat(chat.times_offered()[0])
+
+
 def test_changing_the_time_when_the_phone_is_asked(stack: Stack) -> None:
     first, second = coming_open_days(5)[3:5]
     chat = Chat(stack)
@@ -118,8 +132,8 @@ def test_changing_the_time_when_the_phone_is_asked(stack: Stack) -> None:
     assert "電話" in chat("陳大文")
     again = chat("我想改時間")
     assert "請選擇時間" in again and "號碼" not in again and chat.times_offered()
-    chat(f"改做{weekday_zh(second)}下晝得唔得")
-    assert on_day(second, chat.times_offered())
+    listed = chat(f"改做{weekday_zh(second)}下晝得唔得")
+    assert on_day(second, chat.times_offered()) and f"{second.day}日（星期" in listed
     assert "電話" in chat(chat.times_offered()[1])  # back to the question that was open
     assert "booking stopped" in chat("actually partner says cancel")  # in the words' script
 

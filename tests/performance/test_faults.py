@@ -28,6 +28,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
 
 from bench.common import message_pool
+from bot.channels.limits import LOAD_TEST_ENVIRONMENT
 from bot.channels.reliable import REST_CONVERSATION_PREFIX
 from bot.cluster import TRACKER_DATABASE, Cluster
 from bot.conversations.store import ConversationStore
@@ -40,7 +41,6 @@ from tests.smoke import test_stack as smoke
 pytestmark = pytest.mark.faults
 
 SENDERS = 8
-NO_RATE_LIMITS = {"RATE_LIMIT_PER_SENDER": "1000000", "RATE_LIMIT_PER_ADDRESS": "1000000"}
 APOLOGIES = {error_reply(language, None).text for language in LANGUAGES}
 # a person whose message failed waits a moment before sending again
 PAUSE_AFTER_FAILURE = 0.5
@@ -61,7 +61,7 @@ def cluster() -> Iterator[Cluster]:
     data = Path(tempfile.mkdtemp(prefix="jm-faults-"))
     try:
         # the load's senders write as fast as they are answered: not the abuse limits' business
-        with Cluster.on_free_ports(data, environment=NO_RATE_LIMITS) as running:
+        with Cluster.on_free_ports(data, environment=LOAD_TEST_ENVIRONMENT) as running:
             yield running
     finally:
         shutil.rmtree(data, ignore_errors=True)

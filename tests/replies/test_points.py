@@ -130,3 +130,14 @@ def test_a_question_about_points_uses_the_current_service(catalog: Catalog) -> N
                    slots={}, language=HANT)
     reply = find_service_point(catalog, central).reply
     assert reply.text.startswith("離中西區較近的服務點：")
+
+
+def test_where_for_a_service_no_point_takes_says_in_person_and_offers_no_video() -> None:
+    catalog = catalog_fixture()
+    service = catalog.services["marriage_registration"]
+    assert service.in_person_required and not catalog.points_handling(service)
+    message = point_replies.service_points(catalog, Phrases(HANT), service, None).as_message()
+    assert message["text"].startswith("“結婚登記（內地居民與港澳居民）”須本人到場辦理")
+    assert "婚姻登記機關" in message["text"].split("\n")[1]  # where in Jiangmen
+    assert "/book_video_service" not in payloads(message)
+    assert "/human_handoff" in payloads(message)
