@@ -257,3 +257,11 @@ def test_an_unsure_request_for_a_person_that_names_a_service_is_about_the_servic
         language=EN, confidence=0.97,
         mentions=(service("pension_eligibility_certification", "proof of life"),)))
     assert sure.reply.text.startswith("To reach a person:")
+
+
+def test_a_bare_place_nlu_was_unsure_of_is_answered_as_a_place(catalog: Catalog) -> None:
+    outcome = dialogue.not_understood(catalog, turn(
+        "我喺觀塘", "nlu_fallback", confidence=0.45,
+        mentions=(Mention("region", "kwun_tong", "觀塘"),),
+        ranking=(("nlu_fallback", 0.45), ("list_services", 0.3))), response="utter_default")
+    assert outcome.reply.text.startswith("離觀塘區較近的服務點")

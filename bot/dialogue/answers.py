@@ -193,6 +193,11 @@ def _likely_question(turn: Turn, excluding: str = "human_handoff") -> str:
                  and confidence >= MIN_ALTERNATIVE), ELIGIBILITY)
 
 
+def _names_only_a_place(catalog: Catalog, turn: Turn) -> bool:
+    return bool(named_ids(catalog, turn, "region")) and not any(
+        named_ids(catalog, turn, kind) for kind in ("service", "category"))
+
+
 def _names_something(catalog: Catalog, turn: Turn) -> bool:
     return any(named_ids(catalog, turn, kind) for kind in ("service", "region", "category"))
 
@@ -244,6 +249,8 @@ def not_understood(catalog: Catalog, turn: Turn, response: str) -> Outcome:
         return answer_eligibility(catalog, turn)
     current = topic_of(catalog, turn).service
     has_topic = current or turn.slots.get(POINT)
+    if not turn.question and _names_only_a_place(catalog, turn):  # "我喺觀塘": a bare answer
+        return handle_inform(catalog, turn)
     if (turn.question and has_topic) or _names_something(catalog, turn):
         return answer_as(catalog, turn, _likely_question(turn))
     likeliest = next((intent for intent, _ in turn.ranking if intent != "nlu_fallback"), None)
