@@ -8,6 +8,9 @@ from conftest import StackProcess
 from playwright.sync_api import Browser, expect
 from widget_page import WidgetPage, new_context
 
+# the longest reconnection delay (7.5 s), then the answer
+RECONNECT_WAIT_MS = 20_000
+
 
 def test_cut_the_server_see_the_notice_and_continue(browser: Browser,
                                                     stack_process: StackProcess) -> None:
@@ -23,7 +26,9 @@ def test_cut_the_server_see_the_notice_and_continue(browser: Browser,
     expect(widget.page.locator(".kjtb-pending")).to_have_count(1)  # kept, waiting
 
     stack_process.start()  # same ports, same conversation store, same session secret
-    expect(widget.bot_messages).to_have_count(before + 1)
+    # Socket.IO retries with a backoff of up to 5 s, randomised by half again (connection.js),
+    # so the widget may be back several seconds after the server is
+    expect(widget.bot_messages).to_have_count(before + 1, timeout=RECONNECT_WAIT_MS)
     widget.wait_for_reply()
     expect(widget.last_bot()).to_contain_text("不動產登記")
     expect(widget.page.get_by_role("status")).to_contain_text("已重新連接")
