@@ -31,8 +31,6 @@ from sqlalchemy import (
     String,
     Table,
     and_,
-    create_engine,
-    event,
     func,
     or_,
     select,
@@ -40,9 +38,10 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from bot.booking.database import open_engine
 from bot.booking.schedule import BEIJING
 
 REFERENCE_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY3479"  # no 0/O, 1/I, 2/Z, 5/S, 8/B lookalikes
@@ -147,7 +146,7 @@ def _advisory_key(kind: str, value: str) -> int:
 
 class BookingStore:
     def __init__(self, url: str) -> None:
-        self.engine = _engine(url)
+        self.engine = open_engine(url)
         metadata.create_all(self.engine)
 
     @property
@@ -319,23 +318,3 @@ class BookingStore:
                 .values(applicant_name=None, phone=None, id_type=None, id_number=None,
                         request_fingerprint="", personal_data_deleted_at=timestamp(now)))
             return result.rowcount
-
-
-def _engine(url: str) -> Engine:
-    # hide_parameters: a database error in the log must not carry names, phones or ID numbers
-    if not url.startswith("sqlite"):
-        return create_engine(url, future=True, pool_pre_ping=True, hide_parameters=True)
-    engine = create_engine(url, future=True, connect_args={"timeout": 30}, hide_parameters=True)
-
-    @event.listens_for(engine, "connect")
-    def _driver_transactions_off(dbapi_connection: Any, _: Any) -> None:
-        # let SQLAlchemy's BEGIN below be the only transaction start (pysqlite would defer it)
-        dbapi_connection.isolation_level = None
-        dbapi_connection.execute("PRAGMA journal_mode=WAL")
-
-    @event.listens_for(engine, "begin")
-    def _begin_immediate(connection: Connection) -> None:
-        # writers queue at BEGIN instead of failing with "database is locked" half-way through
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-    return engine

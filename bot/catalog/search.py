@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.catalog.model import Catalog, Service
 from bot.nlu.normaliser import normalise, normalise_term
@@ -43,8 +44,14 @@ def _features(text: str) -> set[str]:
 
 def contains_term(text: str, term: str) -> bool:
     if term.isascii():
-        return re.search(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])", text) is not None
+        return _whole_word(term).search(text) is not None
     return term in text
+
+
+@lru_cache(maxsize=4096)
+def _whole_word(term: str) -> re.Pattern[str]:
+    # compiled once: the catalog has more English terms than re's own cache holds
+    return re.compile(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])")
 
 
 class TermIndex:

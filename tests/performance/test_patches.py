@@ -1,13 +1,21 @@
-"""The patches to the installed Rasa (bot/patches.py): still aimed at the right functions, and
-keeping the checks they make cheaper."""
+"""The patches to the installed Rasa (bot/patches/): still aimed at the right functions, and doing
+what the functions they replace do."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
+from rasa.engine.exceptions import GraphRunError
+from rasa.engine.graph import ExecutionContext, GraphComponent, GraphSchema, SchemaNode
+from rasa.engine.runner.dask import DaskGraphRunner
+from rasa.engine.storage.local_model_storage import LocalModelStorage
 
 from bot import patches
+from bot.patches.action_results import validate_action_result
 
 VALID_RESULT = {
     "events": [{"event": "slot", "name": "service", "value": "property_registration"},
@@ -18,17 +26,17 @@ VALID_RESULT = {
 
 @pytest.mark.parametrize("patch", patches.PATCHES, ids=lambda patch: patch.name)
 def test_each_patched_function_is_still_the_one_the_patch_was_written_for(patch: patches.Patch) -> None:
-    """Fails when a Rasa upgrade moves or changes a patched function: review bot/patches.py."""
+    """Fails when a Rasa upgrade moves or changes a patched function: review bot/patches/."""
     patch.check()
 
 
 def test_a_moved_function_stops_the_server_instead_of_patching_blindly() -> None:
     moved = patches.Patch(RemoteAction, "_validate_action_result_moved", "0" * 64,
-                          patches._validate_action_result, "test")
+                          validate_action_result, "test")
     with pytest.raises(patches.PatchError, match="is gone"):
         moved.apply()
     changed = patches.Patch(RemoteAction, "_validate_action_result", "0" * 64,
-                            patches._validate_action_result, "test")
+                            validate_action_result, "test")
     with pytest.raises(patches.PatchError, match="not the function"):
         changed.apply()
 
@@ -40,15 +48,34 @@ def patched() -> RemoteAction:
     return RemoteAction("action_answer", None)
 
 
-def test_the_patched_validator_accepts_what_rasa_accepts(patched: RemoteAction) -> None:
-    assert patched._validate_action_result(VALID_RESULT) is True
-    jsonschema.validate(VALID_RESULT, RemoteAction.action_response_format_spec())
+ACCEPTED = [
+    VALID_RESULT,
+    {"events": [], "responses": []},
+    {},
+    {"events": [{"event": "user", "text": "你好", "parse_data": {
+        "intent": {"name": "greet", "confidence": 0.9},
+        "entities": [{"entity": "region", "value": "hk", "start": 0, "end": 2}]}},
+        {"event": "active_loop", "name": None}, {"event": "reset_slots"},
+        {"event": "bot", "text": "hi", "data": {}}, {"event": "followup", "name": "action_x"}]},
+]
+
+
+@pytest.mark.parametrize("result", ACCEPTED)
+def test_the_patched_validator_accepts_what_rasa_accepts(patched: RemoteAction,
+                                                         result: dict) -> None:
+    jsonschema.validate(result, RemoteAction.action_response_format_spec())
+    assert patched._validate_action_result(result) is True
 
 
 @pytest.mark.parametrize("result", [
     {"events": [{"event": "slot", "name": "service"}]},  # a slot event without a value
     {"events": [{"event": "no_such_event"}]},
+    {"events": [{"name": "service", "value": 1}]},  # no event name
+    {"events": ["slot"]},
+    {"events": [{"event": "user", "parse_data": {"entities": [{"entity": "region"}]}}]},
+    {"events": {"event": "slot"}},
     {"responses": "not a list"},
+    "not an object",
 ])
 def test_the_patched_validator_rejects_what_rasa_rejects_with_rasas_message(
         patched: RemoteAction, result: dict) -> None:
@@ -75,3 +102,39 @@ def test_the_patched_event_lookup_finds_what_rasa_finds() -> None:
     with pytest.raises(ValueError, match="Unknown event name"):
         Event.resolve_by_type("no_such_event")
     assert Event.from_parameters({"event": "slot", "name": "a", "value": 1}) == SlotSet("a", 1)
+
+
+class _Sum(GraphComponent):
+    """A toy graph node: its config's number plus whatever its parents give it."""
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+
+    @classmethod
+    def create(cls, config: dict[str, Any], **_: Any) -> _Sum:
+        return cls(config["number"])
+
+    def run(self, **parents: int) -> int:
+        return self.number + sum(parents.values())
+
+
+def _node(number: int, **needs: str) -> SchemaNode:
+    return SchemaNode(needs=needs, uses=_Sum, constructor_name="create", fn="run",
+                      config={"number": number}, eager=True, is_target=not needs)
+
+
+def test_the_graph_runs_in_order_with_the_results_dask_gives(tmp_path: Path) -> None:
+    schema = GraphSchema({
+        "a": _node(1), "b": _node(10, a="a"), "c": _node(100, a="a", b="b"),
+        "d": _node(1000, given="__input__"), "unrelated": _node(5),
+    })
+    runner = DaskGraphRunner(schema, LocalModelStorage(tmp_path), ExecutionContext(schema))
+    patches.apply_all()
+    by_dask = patches._ORIGINALS["rasa.engine.runner.dask.DaskGraphRunner.run"]
+    for inputs, targets in [(None, ["c"]), (None, ["b", "c"]), ({"__input__": 7}, ["d"]),
+                            ({"b": 50}, ["c"]), (None, None)]:
+        assert runner.run(inputs, targets) == by_dask(runner, inputs, targets), (inputs, targets)
+    assert runner.run(None, ["c"]) == {"c": 112}
+    assert runner.run({"b": 50}, ["c"]) == {"c": 151}  # an input takes the place of its node
+    with pytest.raises(GraphRunError, match="clashes with a node name"):
+        runner.run({"x": "a"}, ["c"])
