@@ -2,7 +2,9 @@
 
     python -m bot.action_server [--host 127.0.0.1] [--port 5055]
 
-Custom actions only: domain responses are rendered inside the Rasa server (``bot.nlg``).
+Custom actions (``/webhook``), and the notices waiting for a conversation (``/notices``, asked
+for by the Rasa server before each message: ``bot.channels.notices``); domain responses are
+rendered inside the Rasa server (``bot.nlg``).
 
 It holds the booking API's token, so only the Rasa server may call it:
 - every route but ``/health`` needs ``?token=$ACTION_SERVER_TOKEN`` (Rasa sends ``token`` from
@@ -24,6 +26,7 @@ from sanic import Sanic, response
 from sanic.exceptions import SanicException, Unauthorized
 from sanic.request import Request
 
+from actions.notices import take_pending
 from bot.access import ACTION_TOKEN_ENV, require_token
 from bot.catalog import default_catalog
 from bot.privacy import install_log_masking
@@ -42,7 +45,18 @@ def build_app(token: str) -> Sanic:
     require_token(app, token, lambda route: route.path not in PUBLIC_ROUTES,
                   lambda: Unauthorized("a valid ?token= is required"))
     app.error_handler.add(Exception, _error_without_body)
+    app.add_route(_pending_notices, "/notices", methods=["POST"], name="notices")
     return app
+
+
+async def _pending_notices(request: Request) -> response.HTTPResponse:
+    """``{"conversation_id", "message": {"text", "metadata"}}`` -> ``{"messages": [...]}``."""
+    body = request.json if isinstance(request.json, dict) else {}
+    conversation_id, message = body.get("conversation_id"), body.get("message")
+    if not isinstance(conversation_id, str) or not isinstance(message, dict):
+        return response.json({"error": "'conversation_id' (a string) and 'message' (an object) "
+                                       "are required"}, status=400)
+    return response.json({"messages": await take_pending(conversation_id, message)})
 
 
 async def _error_without_body(request: Request, exception: Exception) -> response.HTTPResponse:

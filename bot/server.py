@@ -40,6 +40,7 @@ from sanic.request import Request
 
 from bot import patches
 from bot.access import API_TOKEN_ENV, require_token
+from bot.channels.notices import ask_action_server
 from bot.channels.origins import allowed_origins, origin_patterns
 from bot.channels.widget import add_widget_routes
 from bot.conversations.retention import purge_daily
@@ -84,6 +85,7 @@ def _app(api_token: str | None, endpoints: AvailableEndpoints) -> Sanic:
 
 def build_app(args: argparse.Namespace) -> tuple[Sanic, AvailableEndpoints]:
     endpoints = AvailableEndpoints.read_endpoints(args.endpoints)
+    ask_action_server(endpoints.action)
     channels = rasa_run.create_http_input_channels(None, args.credentials)
     app = _app(os.environ.get(API_TOKEN_ENV) or None, endpoints)
     app.config.REQUEST_MAX_SIZE = PUBLIC_MAX_BODY

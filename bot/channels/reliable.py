@@ -1,5 +1,7 @@
 """Rasa's REST and Socket.IO channels, made safe for a public service.
 
+- Notices first: what the centre left for the conversation (a cancelled session) is shown before
+  the answer (``bot.channels.notices``).
 - Never silent: if a turn produces no reply (the action server or the NLG endpoint is down, a
   bug), the user gets an honest apology in their language with "try again" and a human route,
   instead of nothing. Rasa itself only logs such failures.
@@ -27,6 +29,7 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from bot.channels import notices
 from bot.channels.limits import Limits, allow, refusal_notice
 from bot.dialogue import error_reply
 from bot.language import reply_language
@@ -63,6 +66,9 @@ class _CountingOutput(OutputChannel):
 def never_silent(on_new_message: Handler,
                  shown: Callable[[str], str] = lambda conversation: conversation) -> Handler:
     async def handle(message: UserMessage) -> None:
+        if not (message.text or "").startswith(SILENT_COMMANDS):
+            for notice in await notices.take_pending(message):
+                await message.output_channel.send_response(shown(message.sender_id), notice)
         counting = _CountingOutput(message.output_channel, shown)
         message.output_channel = counting
         try:

@@ -1,7 +1,8 @@
 """Notices to residents: their wording in the resident's script, and their storage.
 
 A notice that could not be pushed waits as "pending" for the resident's next message in that
-conversation (actions/notices.py shows it first, then answers the message). It expires when it no
+conversation (the Rasa server shows it first, then answers the message: bot/channels/notices.py
+asks actions/notices.py). It expires when it no
 longer matters: a reminder at the session's start, a change 30 days after the session.
 """
 

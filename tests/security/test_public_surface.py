@@ -127,6 +127,15 @@ def test_the_action_server_needs_its_secret(stack: Stack) -> None:
     assert requests.post(f"{stack.action_url}/nlg", json={}, timeout=10,
                          params={"token": stack.action_token}).status_code == 404
     assert requests.get(f"{stack.action_url}/health", timeout=10).status_code == 200
+    notices, asking = f"{stack.action_url}/notices", {"conversation_id": "x", "message": {}}
+    assert requests.post(notices, json=asking, timeout=10).status_code == 401
+    with_token = {"token": stack.action_token}
+    assert requests.post(notices, json=asking, params=with_token, timeout=10).json() == {
+        "messages": []}
+    for bad in ({"conversation_id": 1, "message": {}}, ["x"]):
+        refused = requests.post(notices, json=bad, params=with_token, timeout=10)
+        assert refused.status_code == 400 and "conversation_id" in refused.json()["error"]
+    assert requests.post(notices, data=b"{", params=with_token, timeout=10).status_code == 400
 
 
 def test_action_server_errors_do_not_echo_the_request(stack: Stack) -> None:

@@ -118,6 +118,15 @@ def test_a_centre_cancellation_is_shown_when_the_resident_next_writes(stack: Sta
     assert "【江門" not in texts(say(stack, "你好", resident))  # told once
 
 
+def test_a_notice_is_in_the_script_of_the_message_it_comes_before(stack: Stack) -> None:
+    resident = uuid.uuid4().hex
+    reference = book_through_the_chat(stack, resident)  # in Traditional
+    staff(stack, "clerk").post(f"/bookings/{reference}/cancel", {"reason": "staff_unavailable"})
+    notice, *answer = say(stack, "hello, is my booking still on?", resident)
+    assert reference in notice["text"] and "cancelled" in notice["text"].lower()
+    assert answer
+
+
 def test_the_desk_is_not_on_the_public_port(stack: Stack) -> None:
     for path in ("/login", "/day", "/callbacks", "/admin/timetable", "/static/desk.css"):
         answer = requests.get(f"{stack.rasa_url}{path}", timeout=10)
