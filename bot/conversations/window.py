@@ -21,8 +21,8 @@ short database outage answered late rather than out of context). They are mixins
 ``bot.conversations.store.ConversationStore`` composes them with the masking of personal data
 over Rasa's ``SQLTrackerStore``.
 
-``HistoryWindow`` overrides only ``_retrieve``, ``_additional_events`` and ``stream_events``, and
-``WaitForDatabase`` calls the ``_retrieve`` and ``save`` behind it again.
+``HistoryWindow`` overrides only ``_retrieve``, ``_additional_events``, ``save`` and
+``stream_events``, and ``WaitForDatabase`` calls the ``_retrieve`` and ``save`` behind it again.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.conversations.patience import OUTAGE_WAIT, patiently
-from bot.conversations.statements import EventStatements
+from bot.conversations.statements import EventStatements, event_row
 
 logger = logging.getLogger(__name__)
 
@@ -62,9 +62,9 @@ _STORED = "_window_stored_events"
 
 
 class HistoryWindow:
-    """Loads a conversation's last turns plus a snapshot of its state (see the module doc), with
-    the Core statements of ``bot.conversations.statements``, executed on a connection of the
-    store's engine.
+    """Loads a conversation's last turns plus a snapshot of its state (see the module doc), and
+    saves a turn's events in one ``INSERT``; both with the Core statements of
+    ``bot.conversations.statements``, executed on a connection of the store's engine.
 
     Mix it in before an ``SQLTrackerStore`` (or a subclass of one)."""
 
@@ -80,7 +80,7 @@ class HistoryWindow:
         self._statements = EventStatements(store.SQLEvent.__table__, self.history_turns,
                                            _STATE_TYPES)
         # Rasa checks that the PostgreSQL schema of POSTGRESQL_SCHEMA exists whenever it opens an
-        # ORM session; loads here open none, so it is checked once, now
+        # ORM session; loads and saves here open none, so it is checked once, now
         with store.session_scope():
             pass
 
@@ -131,14 +131,27 @@ class HistoryWindow:
         pauses = [e for e in state if e["event"] in _PAUSE]
         return [e for e in state if e["event"] not in _PAUSE or e is pauses[-1]]
 
-    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
+    def _additional_events(self, connection: sa.engine.Connection,
+                           tracker: DialogueStateTracker) -> Iterator[Event]:
+        """The tracker's events not stored yet: those after the ones it was loaded with, or,
+        for a tracker this store did not load (e.g. a new one), after as many as Rasa counts
+        (the events of the latest session stored)."""
         stored = getattr(tracker, _STORED, None)
-        if stored is None:  # a tracker this store did not load (e.g. a new one): Rasa's count
-            return super()._additional_events(session, tracker)  # type: ignore[misc]
+        if stored is None:
+            stored = connection.execute(self._statements.stored_in_session,
+                                        {"sender_id": tracker.sender_id}).scalar_one()
         return iter(list(tracker.events)[stored:])
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        await super().save(tracker)  # type: ignore[misc]
+        """Writes what ``_additional_events`` yields, with the columns Rasa's save writes, in
+        one ``INSERT`` and one transaction (Rasa adds and flushes one ORM object per event)."""
+        store: SQLTrackerStore = self  # type: ignore[assignment]
+        await store.stream_events(tracker)
+        with store.engine.begin() as connection:
+            rows = [event_row(tracker.sender_id, event)
+                    for event in self._additional_events(connection, tracker)]
+            if rows:  # an INSERT without parameter sets would add one row of defaults
+                connection.execute(self._statements.insert, rows)
         setattr(tracker, _STORED, len(tracker.events))
 
     async def stream_events(self, tracker: DialogueStateTracker) -> None:

@@ -1,6 +1,6 @@
 """The conversation store's SQL (bot/conversations/statements.py), on SQLite and PostgreSQL: a
-save writes the rows Rasa's own save writes; a load gives the window that reading every stored
-event gives."""
+save writes the rows Rasa's own save writes, in one INSERT; a load gives the window that reading
+every stored event gives."""
 
 from __future__ import annotations
 
@@ -209,3 +209,47 @@ async def test_each_turn_loads_the_window_the_stored_events_give(database, store
         assert loaded.current_slot_values() == expected.current_slot_values()
         assert loaded.active_loop_name == expected.active_loop_name
 
+
+async def test_a_turn_is_two_or_three_reads_and_one_insert(database, stores) -> None:
+    ours = ConversationStore(domain=DOMAIN, history_turns=TURNS, **database("calls"))
+    stores.append(ours)
+    statements: list[tuple[str, bool]] = []
+    commits: list[bool] = []
+
+    @sa.event.listens_for(ours.engine, "before_cursor_execute")
+    def executed(connection: Any, cursor: Any, sql: str, parameters: Any, context: Any,
+                 executemany: bool) -> None:
+        statements.append((sql.split()[0], executemany))
+
+    sa.event.listen(ours.engine, "commit", lambda connection: commits.append(True))
+    turns = conversation(personal=False)
+    await play(ours, "calls", turns[:1])
+    assert statements == [("SELECT", False)] * 2 + [("SELECT", False), ("INSERT", True)]
+    for played, reads in ((turns[1:2], 2), (turns[2:6], 3)):  # a short conversation, a long one
+        await play(ours, "calls", played[:-1])
+        statements.clear()
+        commits.clear()
+        await play(ours, "calls", played[-1:])
+        assert statements == [("SELECT", False)] * reads + [("INSERT", True)]
+        assert commits == [True]
+
+
+async def test_a_save_the_database_refused_is_tried_again_and_written_once(
+        database, stores, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.conversations import patience
+
+    monkeypatch.setattr(patience, "POLL_SECONDS", 0.01)
+    ours = ConversationStore(domain=DOMAIN, history_turns=TURNS, **database("retry"))
+    stores.append(ours)
+    turns = conversation(personal=False)
+    await play(ours, "retry", turns[:5])
+    refusals = iter([True, True])  # the INSERT fails twice, after the transaction began
+
+    @sa.event.listens_for(ours.engine, "before_cursor_execute")
+    def refuse(connection: Any, cursor: Any, sql: str, *_: Any) -> None:
+        if sql.startswith("INSERT") and next(refusals, False):
+            raise sa.exc.OperationalError(sql, {}, Exception("server closed the connection"))
+
+    await play(ours, "retry", turns[5:6])
+    assert next(refusals, "done") == "done"
+    assert len(stored_rows(ours)) == sum(map(len, turns[:6]))
