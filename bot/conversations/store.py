@@ -23,7 +23,7 @@ from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 
 from bot.conversations.redaction import redact_events
 from bot.conversations.window import HistoryWindow, SQLEngineTuning, WaitForDatabase
@@ -46,11 +46,11 @@ class Redaction:
         if self.retention_days < 1:
             raise ValueError("retention_days must be at least 1")
 
-    def _additional_events(self, session: Session, tracker: DialogueStateTracker
+    def _additional_events(self, connection: Connection, tracker: DialogueStateTracker
                            ) -> Iterator:
         """The events ``save`` writes (those not stored yet), masked."""
         events = list(tracker.events)
-        new = list(super()._additional_events(session, tracker))  # type: ignore[misc]
+        new = list(super()._additional_events(connection, tracker))  # type: ignore[misc]
         return iter(redact_events(events, len(events) - len(new)))
 
 

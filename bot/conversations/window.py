@@ -21,8 +21,8 @@ short database outage answered late rather than out of context). They are mixins
 ``bot.conversations.store.ConversationStore`` composes them with the masking of personal data
 over Rasa's ``SQLTrackerStore``.
 
-``HistoryWindow`` overrides only ``_retrieve``, ``_additional_events`` and ``stream_events``, and
-``WaitForDatabase`` calls the ``_retrieve`` and ``save`` behind it again.
+``HistoryWindow`` overrides only ``_retrieve``, ``_additional_events``, ``save`` and
+``stream_events``, and ``WaitForDatabase`` calls the ``_retrieve`` and ``save`` behind it again.
 """
 
 from __future__ import annotations
@@ -45,11 +45,11 @@ from rasa.shared.core.events import (
     Restarted,
     SessionStarted,
     SlotSet,
-    UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.conversations.patience import OUTAGE_WAIT, patiently
+from bot.conversations.statements import EventStatements, event_row
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,9 @@ _STORED = "_window_stored_events"
 
 
 class HistoryWindow:
-    """Loads a conversation's last turns plus a snapshot of its state (see the module doc).
+    """Loads a conversation's last turns plus a snapshot of its state (see the module doc), and
+    saves a turn's events in one ``INSERT``; both with the Core statements of
+    ``bot.conversations.statements``, executed on a connection of the store's engine.
 
     Mix it in before an ``SQLTrackerStore`` (or a subclass of one)."""
 
@@ -74,83 +76,82 @@ class HistoryWindow:
             raise ValueError(f"history_turns must be at least 1, not {history_turns!r}")
         self.history_turns = int(history_turns)
         super().__init__(*args, **kwargs)
+        store: SQLTrackerStore = self  # type: ignore[assignment]
+        self._statements = EventStatements(store.SQLEvent.__table__, self.history_turns,
+                                           _STATE_TYPES)
+        # Rasa checks that the PostgreSQL schema of POSTGRESQL_SCHEMA exists whenever it opens an
+        # ORM session; loads and saves here open none, so it is checked once, now
+        with store.session_scope():
+            pass
 
     async def _retrieve(self, sender_id: str,
                         fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
         if fetch_events_from_all_sessions:
             return await super()._retrieve(sender_id, True)  # type: ignore[misc]
         store: SQLTrackerStore = self  # type: ignore[assignment]
-        with store.session_scope() as session:
-            events = list(self._window_events(session, sender_id))
+        with store.engine.connect() as connection:
+            events = self._window_events(connection, sender_id)
         if not events or not store.domain:
             return None
         tracker = DialogueStateTracker.from_dict(sender_id, events, store.domain.slots)
         setattr(tracker, _STORED, len(tracker.events))
         return tracker
 
-    def _window_events(self, session: Any, sender_id: str) -> Iterator[dict[str, Any]]:
-        store: SQLTrackerStore = self  # type: ignore[assignment]
-        event = store.SQLEvent
-        session_events = self._session_events(session, sender_id)
-        last_user_messages = [row.id for row in (
-            session_events.filter(event.type_name == UserUttered.type_name)
-            .order_by(event.id.desc()).limit(self.history_turns + 1)
-            .with_entities(event.id))]
+    def _window_events(self, connection: sa.engine.Connection,
+                       sender_id: str) -> list[dict[str, Any]]:
+        """The events of the latest session from the ``history_turns``-th last user message on,
+        after the state they start from; all of them if it has no more user messages."""
+        statements = self._statements
+        rows = connection.execute(statements.last_user_messages,
+                                  {"sender_id": sender_id}).all()
+        last_user_messages = [row.id for row in rows if row.id is not None]
+        params = {"sender_id": sender_id, "started": rows[0].started}
         if len(last_user_messages) <= self.history_turns:  # a short conversation: all of it
-            yield from (json.loads(row.data) for row in session_events.order_by(event.id))
-            return
-        start = last_user_messages[self.history_turns - 1]
-        rows = session_events.filter(event.id >= start).order_by(event.id).all()
-        first = json.loads(rows[0].data)
-        yield from _state_before(self._state_events(session, session_events, start),
-                                 first.get("timestamp"))
-        yield first
-        yield from (json.loads(row.data) for row in rows[1:])
+            return [json.loads(data) for (data,) in
+                    connection.execute(statements.session_events, params)]
+        params["start"] = last_user_messages[self.history_turns - 1]
+        events = [json.loads(data) for (data,) in
+                  connection.execute(statements.session_events_from, params)]
+        state = self._state_events(connection, params)
+        return [*_state_before(state, events[0].get("timestamp")), *events]
 
-    def _session_events(self, session: Any, sender_id: str) -> Any:
-        """The events of the conversation's latest session, as Rasa's ``_event_query`` selects
-        them, with the session's start looked up first: Rasa joins it as a subquery, which
-        PostgreSQL may evaluate again for every event (a turn cost 60 ms at turn 300)."""
-        store: SQLTrackerStore = self  # type: ignore[assignment]
-        event = store.SQLEvent
-        started = (session.query(sa.func.max(event.timestamp))
-                   .filter(event.sender_id == sender_id,
-                           event.type_name == SessionStarted.type_name).scalar())
-        events = session.query(event).filter(event.sender_id == sender_id)
-        return events if started is None else events.filter(event.timestamp >= started)
-
-    def _state_events(self, session: Any, session_events: Any,
-                      start: int) -> list[dict[str, Any]]:
-        """The events before ``start`` that the dialogue state after them depends on: the latest
-        of each slot, of the active form and of a pause, after the latest restart or reset."""
-        store: SQLTrackerStore = self  # type: ignore[assignment]
-        event = store.SQLEvent
-        latest = dict(
-            ((type_name, name), last) for type_name, name, last in
-            session_events.filter(event.id < start, event.type_name.in_(_STATE_TYPES))
-            .group_by(event.type_name, event.action_name)
-            .with_entities(event.type_name, event.action_name, sa.func.max(event.id)))
+    def _state_events(self, connection: sa.engine.Connection,
+                      params: dict[str, Any]) -> list[dict[str, Any]]:
+        """The events of the session before the id ``params["start"]`` that the dialogue state
+        after them depends on: the latest of each slot, of the active form and of a pause, after
+        the latest restart or reset."""
+        rows = connection.execute(self._statements.latest_state, params).all()
+        latest = {(row.type_name, row.action_name): row.id for row in rows}
         restart = latest.get((Restarted.type_name, None), 0)
         reset = max(restart, latest.get((AllSlotsReset.type_name, None), 0))
-        wanted = [last for (type_name, _), last in latest.items()
-                  if (type_name == SlotSet.type_name and last > reset)
-                  or (type_name in _LOOP_AND_PAUSE and last > restart)]
-        if not wanted:
-            return []
-        rows = session.query(event.data).filter(event.id.in_(wanted)).order_by(event.id).all()
-        state = [json.loads(row.data) for row in rows]
+        state = [json.loads(row.data) for row in rows
+                 if (row.type_name == SlotSet.type_name and row.id > reset)
+                 or (row.type_name in _LOOP_AND_PAUSE and row.id > restart)]
         # of a pause and a resume, only the later one counts
         pauses = [e for e in state if e["event"] in _PAUSE]
         return [e for e in state if e["event"] not in _PAUSE or e is pauses[-1]]
 
-    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
+    def _additional_events(self, connection: sa.engine.Connection,
+                           tracker: DialogueStateTracker) -> Iterator[Event]:
+        """The tracker's events not stored yet: those after the ones it was loaded with, or,
+        for a tracker this store did not load (e.g. a new one), after as many as Rasa counts
+        (the events of the latest session stored)."""
         stored = getattr(tracker, _STORED, None)
-        if stored is None:  # a tracker this store did not load (e.g. a new one): Rasa's count
-            return super()._additional_events(session, tracker)  # type: ignore[misc]
+        if stored is None:
+            stored = connection.execute(self._statements.stored_in_session,
+                                        {"sender_id": tracker.sender_id}).scalar_one()
         return iter(list(tracker.events)[stored:])
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        await super().save(tracker)  # type: ignore[misc]
+        """Writes what ``_additional_events`` yields, with the columns Rasa's save writes, in
+        one ``INSERT`` and one transaction (Rasa adds and flushes one ORM object per event)."""
+        store: SQLTrackerStore = self  # type: ignore[assignment]
+        await store.stream_events(tracker)
+        with store.engine.begin() as connection:
+            rows = [event_row(tracker.sender_id, event)
+                    for event in self._additional_events(connection, tracker)]
+            if rows:  # an INSERT without parameter sets would add one row of defaults
+                connection.execute(self._statements.insert, rows)
         setattr(tracker, _STORED, len(tracker.events))
 
     async def stream_events(self, tracker: DialogueStateTracker) -> None:
