@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from bot.catalog.model import Catalog, Service
 from bot.nlu.normaliser import normalise, normalise_term
@@ -46,6 +46,13 @@ def contains_term(text: str, term: str) -> bool:
     if term.isascii():
         return _whole_word(term).search(text) is not None
     return term in text
+
+
+@cache
+def catalog_term(word: str) -> str:
+    """``normalise_term`` of a word from the catalog or the bot's own word lists, worked out once:
+    they are a bounded set, looked for in every message. Not for what a user typed."""
+    return normalise_term(word)
 
 
 @lru_cache(maxsize=4096)

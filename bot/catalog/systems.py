@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.catalog.model import AmbiguousTerm, Catalog, System
-from bot.catalog.search import contains_term
-from bot.nlu.normaliser import normalise, normalise_term
+from bot.catalog.search import catalog_term, contains_term
+from bot.nlu.normaliser import normalise
 
 
 @dataclass(frozen=True)
@@ -25,13 +25,13 @@ def check_systems(catalog: Catalog, text: str, script: str | None) -> SystemChec
     normalised = normalise(text).text
     for system in catalog.systems.values():
         for term in system.terms:
-            if contains_term(normalised, normalise_term(term)):
+            if contains_term(normalised, catalog_term(term)):
                 return SystemCheck(system=system, term=term)
-    if any(contains_term(normalised, normalise_term(word)) for word in catalog.mainland_words):
+    if any(contains_term(normalised, catalog_term(word)) for word in catalog.mainland_words):
         return SystemCheck()
     for rule in catalog.ambiguous_terms:
-        term = next((t for t in rule.terms if contains_term(normalised, normalise_term(t))), None)
+        term = next((t for t in rule.terms if contains_term(normalised, catalog_term(t))), None)
         if term and (script in rule.ask_when_scripts or any(
-                contains_term(normalised, normalise_term(w)) for w in rule.ask_when_words)):
+                contains_term(normalised, catalog_term(w)) for w in rule.ask_when_words)):
             return SystemCheck(ambiguous=rule, term=term)
     return SystemCheck()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.catalog.model import Catalog, Service
-from bot.catalog.search import contains_term
+from bot.catalog.search import catalog_term, contains_term
 from bot.catalog.systems import check_systems
 from bot.dialogue.topic import echo
 from bot.dialogue.turn import (
@@ -24,7 +24,7 @@ from bot.dialogue.turn import (
     phrases_for,
 )
 from bot.language import KANA
-from bot.nlu.normaliser import normalise, normalise_term
+from bot.nlu.normaliser import normalise
 from bot.replies import Reply, clarify
 from bot.replies import services as service_replies
 
@@ -63,7 +63,7 @@ def situation(catalog: Catalog, turn: Turn, render: Render, *,
 def _says_mainland(catalog: Catalog, turn: Turn) -> bool:
     """The answer to "which provident fund?" names the mainland ("大陸嗰個", "內地")."""
     text = normalise(turn.text).text
-    return any(contains_term(text, normalise_term(word)) for word in catalog.mainland_words)
+    return any(contains_term(text, catalog_term(word)) for word in catalog.mainland_words)
 
 
 def _not_listed(catalog: Catalog, turn: Turn) -> Outcome:
