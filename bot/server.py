@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 from functools import partial
@@ -95,10 +96,20 @@ def build_app(args: argparse.Namespace) -> tuple[Sanic, AvailableEndpoints]:
     configure_public_app(app)
     app.register_listener(partial(rasa_run.load_agent_on_start, args.model, endpoints, None),
                           "before_server_start")
+    app.register_listener(_freeze_what_start_made, "after_server_start")
     app.register_listener(_start_retention, "after_server_start")
     app.register_listener(_stop_retention, "before_server_stop")
     app.register_listener(rasa_run.close_resources, "after_server_stop")
     return app, endpoints
+
+
+async def _freeze_what_start_made(app: Sanic, _: object) -> None:
+    """The model, TensorFlow and the domain (about 570,000 objects) live as long as the process.
+    Left to the garbage collector, each full collection walks them all and stops every
+    conversation in the process for 0.15 to 0.3 s, which under load is the slowest answers'
+    wait; frozen, collections walk only what turns create."""
+    gc.collect()
+    gc.freeze()
 
 
 async def _start_retention(app: Sanic, _: object) -> None:
