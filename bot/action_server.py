@@ -26,10 +26,10 @@ from sanic import Sanic, response
 from sanic.exceptions import SanicException, Unauthorized
 from sanic.request import Request
 
-from actions.notices import take_pending
 from bot.access import ACTION_TOKEN_ENV, require_token
 from bot.catalog import default_catalog
 from bot.privacy import install_log_masking
+from bot.staff.notices import take_pending
 
 logger = logging.getLogger(__name__)
 

@@ -2,11 +2,12 @@
 a reminder): shown before the answer to the resident's next message, on every channel
 (``reliable.never_silent`` asks for them before each turn).
 
-The action server keeps them, because it holds the booking database (``actions.notices``). It was
-asked through ``action_validate_slot_mappings``, which Rasa runs after every user message with the
-whole conversation serialised, sent, parsed and schema-checked, for notices that are rare (what
-dropping it gave: docs/deploy.md). Here the Rasa server asks ``POST /notices`` with the
-conversation id and the new message (for the script to answer in), and only that.
+The action server keeps them, because it holds the booking database
+(``bot.staff.notices.take_pending``). It was asked through ``action_validate_slot_mappings``,
+which Rasa runs after every user message with the whole conversation serialised, sent, parsed and
+schema-checked, for notices that are rare (what dropping it gave: docs/deploy.md). Here the Rasa
+server asks ``POST /notices`` with the conversation id and the new message (for the script to
+answer in), and only that.
 """
 
 from __future__ import annotations

@@ -1,14 +1,15 @@
 """Notices to residents: their wording in the resident's script, and their storage.
 
 A notice that could not be pushed waits as "pending" for the resident's next message in that
-conversation (the Rasa server shows it first, then answers the message: bot/channels/notices.py
-asks actions/notices.py). It expires when it no
+conversation: the Rasa server asks the action server for it (``POST /notices``, which answers with
+``take_pending``), shows it first, then answers the message (bot/channels/notices.py). It expires when it no
 longer matters: a reminder at the session's start, a change 30 days after the session.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,12 +17,17 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Engine
 
 from bot.booking.conversation.times import slot_long
+from bot.booking.schedule import beijing_now
 from bot.catalog import default_catalog
+from bot.language import reply_language
 from bot.replies import Phrases, Reply, payload
-from bot.staff.database import stamp
+from bot.staff.database import centre_engine, off_loop, stamp
 from bot.staff.tables import notices
 
+logger = logging.getLogger(__name__)
+
 KEEP_AFTER_SESSION = timedelta(days=30)
+TAKE_DEADLINE = 1.0  # seconds: a slow database must not hold up the answer
 
 
 def notice_reply(kind: str, fields: dict[str, Any], language: str) -> Reply:
@@ -98,3 +104,27 @@ def references_with(engine: Engine, kind: str, references: list[str]) -> set[str
         rows = connection.execute(select(notices.c.reference).where(
             notices.c.kind == kind, notices.c.reference.in_(references))).all()
     return {reference for (reference,) in rows}
+
+
+async def take_pending(conversation_id: str, message: dict[str, Any]) -> list[dict[str, Any]]:
+    """The notices waiting for ``conversation_id`` as messages, oldest first, in the script of
+    ``message`` (the resident's new message: text and metadata), else in the one the notice was
+    written for. A database that cannot be read leaves them for the next message."""
+    try:
+        pending = await off_loop(pending_for, centre_engine(), conversation_id,
+                                 beijing_now(), deadline=TAKE_DEADLINE)
+    except Exception:
+        logger.warning("could not read notices for %s; they stay for the next message",
+                       conversation_id, exc_info=True)
+        return []
+    if not pending:
+        return []
+    messages = [notice_reply(notice["kind"], notice["fields"], reply_language(
+        [message, {"metadata": {"lang": notice["language"]}}])).as_message()
+        for notice in pending]
+    try:
+        await off_loop(mark_shown, centre_engine(), [n["id"] for n in pending],
+                       beijing_now())
+    except Exception:
+        logger.exception("notices shown to %s stay pending", conversation_id)
+    return messages
