@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import QueuePool
 
 
-def open_engine(url: str) -> Engine:
+def booking_engine(url: str) -> Engine:
     """An engine on the booking database: SQLite (a file) or PostgreSQL."""
     # hide_parameters: a database error in the log must not carry names, phones or ID numbers
     if not url.startswith("sqlite"):

@@ -41,7 +41,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from bot.booking.database import open_engine
+from bot.booking.database import booking_engine
 from bot.booking.schedule import BEIJING
 
 REFERENCE_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY3479"  # no 0/O, 1/I, 2/Z, 5/S, 8/B lookalikes
@@ -146,7 +146,7 @@ def _advisory_key(kind: str, value: str) -> int:
 
 class BookingStore:
     def __init__(self, url: str) -> None:
-        self.engine = open_engine(url)
+        self.engine = booking_engine(url)
         metadata.create_all(self.engine)
 
     @property

@@ -1,9 +1,10 @@
 """Notices to residents: their wording in the resident's script, and their storage.
 
 A notice that could not be pushed waits as "pending" for the resident's next message in that
-conversation: the Rasa server asks the action server for it (``POST /notices``, which answers with
-``take_pending``), shows it first, then answers the message (bot/channels/notices.py). It expires when it no
-longer matters: a reminder at the session's start, a change 30 days after the session.
+conversation: the Rasa server asks the action server for it (``POST /notices``, which answers
+with ``take_pending``), shows it first, then answers the message (bot/channels/notices.py). It
+expires when it no longer matters: a reminder at the session's start, a change 30 days after the
+session.
 """
 
 from __future__ import annotations
