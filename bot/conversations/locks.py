@@ -1,5 +1,5 @@
-"""Conversation locks for several Rasa replicas: Rasa's Redis lock store, fixed for the two ways
-it fails when a replica or Redis goes away.
+"""Conversation locks for several Rasa replicas: Rasa's Redis lock store, fixed for the ways it
+fails when a replica or Redis goes away, and made atomic.
 
 Each turn takes a ticket on its conversation's lock in Redis, waits until it is first, and gives
 it back at the end; a ticket expires after ``TICKET_LOCK_LIFETIME`` seconds, so that a replica
@@ -17,6 +17,15 @@ that died cannot hold a conversation forever.
   apology. Here the ticket is remembered and given back as soon as Redis answers again (before
   this process's next ticket, for any conversation), and the turn's answer stands. The same for
   a ticket whose saving failed: Redis may have written it before the connection broke.
+- **Each change is one atomic step.** Rasa reads a lock, changes it in Python and writes it
+  back: seven round trips to Redis for a turn, and two replicas taking a ticket on one
+  conversation at the same moment can both read the same lock and both be served at once. Here
+  taking, renewing and giving back a ticket are each one Lua script that Redis runs atomically
+  (``_CHANGE_LOCK``): two round trips for a turn nobody waits for, in the same format Rasa's
+  ``TicketLock`` reads. A ticket also names its holder, so a ticket whose number never reached
+  us (the connection broke as Redis wrote it) can still be given back.
+- **A waiting turn looks again every 0.1 s**, not every second as Rasa's: a resident's second
+  message, sent while the first is answered, is not held a second longer than it must.
 - **A short outage is waited out.** Taking a ticket or waiting for one while Redis does not
   answer is tried again for a few seconds (``bot.conversations.patience``); a turn is answered
   late rather than with an apology. A longer outage still fails: the user gets the honest "try
@@ -33,10 +42,13 @@ that died cannot hold a conversation forever.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
@@ -47,79 +59,113 @@ from bot.conversations.patience import patiently
 
 logger = logging.getLogger(__name__)
 
+POLL_SECONDS = 0.1
+
+# KEYS[1]: the lock. ARGV: now, then one change:
+#   "issue", conversation id, lifetime, holder: drop expired tickets, append the next one;
+#   "renew", number, lifetime: extend that ticket, drop expired ones;
+#   "return", field ("number" or "holder"), value: remove that ticket.
+# Returns the lock as Rasa's TicketLock.dumps writes it, or false when no ticket is left (the key
+# is then deleted, as Rasa's cleanup does).
+_CHANGE_LOCK = """
+local now, change = tonumber(ARGV[1]), ARGV[2]
+local raw = redis.call('GET', KEYS[1])
+if not raw and change ~= 'issue' then return false end
+local lock = raw and cjson.decode(raw) or {conversation_id = ARGV[3], tickets = {}}
+local kept = {}
+for _, text in ipairs(lock.tickets) do
+  local ticket = cjson.decode(text)
+  if change == 'renew' and tostring(ticket.number) == ARGV[3] then
+    ticket.expires = now + tonumber(ARGV[4])
+  end
+  local removed = (change == 'return' and tostring(ticket[ARGV[3]]) == ARGV[4])
+    or (change ~= 'return' and ticket.expires < now)
+  if not removed then table.insert(kept, ticket) end
+end
+if change == 'issue' then
+  local number = #kept > 0 and kept[#kept].number + 1 or 0
+  table.insert(kept, {number = number, expires = now + tonumber(ARGV[4]), holder = ARGV[5]})
+end
+if #kept == 0 then
+  redis.call('DEL', KEYS[1])
+  return false
+end
+local texts = {}
+for i, ticket in ipairs(kept) do texts[i] = cjson.encode(ticket) end
+lock.tickets = texts
+local dumped = cjson.encode(lock)
+redis.call('SET', KEYS[1], dumped)
+return dumped
+"""
+
 
 class RecoveringRedisLockStore(RedisLockStore):
     def __init__(self, endpoint_config: EndpointConfig) -> None:
         # Rasa hands a lock store declared by module path its endpoint config, nothing else
         super().__init__(host=endpoint_config.url, **endpoint_config.kwargs)
-        # (conversation id, ticket) -> when the ticket expires by itself anyway
-        self._unreturned: dict[tuple[str, int], float] = {}
+        self._change_lock = self.red.register_script(_CHANGE_LOCK)
+        # (conversation id, "number" or "holder", value) -> when the ticket expires by itself
+        self._unreturned: dict[tuple[str, str, str], float] = {}
 
     @asynccontextmanager
     async def lock(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME,
-                   wait_time_in_seconds: float = 1) -> AsyncIterator[TicketLock]:
-        ticket = await patiently(lambda: self.issue_ticket(conversation_id, lock_lifetime),
-                                 _unreachable)
+                   wait_time_in_seconds: float = POLL_SECONDS) -> AsyncIterator[TicketLock]:
+        ticket, lock = await patiently(lambda: self._issue(conversation_id, lock_lifetime),
+                                       _unreachable)
         try:
-            yield await self._wait_for_turn(conversation_id, ticket, lock_lifetime,
-                                            wait_time_in_seconds)
+            while lock.is_locked(ticket):
+                await asyncio.sleep(wait_time_in_seconds)
+                renewed = await patiently(  # only the tickets of the dead expire
+                    lambda: self._changed(conversation_id, "renew", ticket, lock_lifetime),
+                    _unreachable)
+                if renewed is None:
+                    raise LockError(
+                        f"Could not acquire lock for conversation_id '{conversation_id}'.")
+                lock = renewed
+            yield lock
         finally:
             self.cleanup(conversation_id, ticket)
 
-    async def _wait_for_turn(self, conversation_id: str, ticket: int, lifetime: float,
-                             poll_seconds: float) -> TicketLock:
-        """Rasa's ``_acquire_lock``, renewing this turn's own ticket while it waits."""
-        while True:
-            lock = await patiently(lambda: self.get_lock(conversation_id), _unreachable)
-            if lock is None:
-                raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
-            if not lock.is_locked(ticket):
-                return lock
-            await asyncio.sleep(poll_seconds)
-            await patiently(lambda: self._renew_and_update(conversation_id, ticket, lifetime),
-                            _unreachable)
+    def _changed(self, conversation_id: str, *change: Any) -> TicketLock | None:
+        dumped = self._change_lock(keys=[self.key_prefix + conversation_id],
+                                   args=[repr(time.time()), *change])
+        return TicketLock.from_dict(json.loads(dumped)) if dumped else None
 
-    def _renew_and_update(self, conversation_id: str, ticket: int, lifetime: float) -> None:
-        """Rasa's ``update_lock`` (drop expired tickets), after renewing ``ticket``."""
-        lock = self.get_lock(conversation_id)
-        if lock is not None:
-            for waiting in lock.tickets:
-                if waiting.number == ticket:
-                    waiting.expires = time.time() + lifetime
-            lock.remove_expired_tickets()
-            self.save_lock(lock)
+    def _issue(self, conversation_id: str, lifetime: float) -> tuple[int, TicketLock]:
+        """A new ticket and the lock with it. When the call fails, Redis may still have written
+        the ticket before the connection broke; it is given back by its holder later."""
+        self._return_unreturned()
+        holder = uuid.uuid4().hex
+        try:
+            lock = self._changed(conversation_id, "issue", conversation_id, lifetime, holder)
+        except RedisError:
+            self._unreturned[(conversation_id, "holder", holder)] = time.monotonic() + lifetime
+            raise
+        assert lock is not None  # an issued ticket is never the last one removed
+        return lock.last_issued, lock
 
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
-        """Rasa's, except that a ticket whose saving failed is given back later: Redis may have
-        written it before the connection broke, and nobody else would."""
-        self._return_unreturned()
-        lock = self.get_or_create_lock(conversation_id)
-        ticket = lock.issue_ticket(lock_lifetime)
-        try:
-            self.save_lock(lock)
-        except RedisError:
-            self._unreturned[(conversation_id, ticket)] = time.monotonic() + lock_lifetime
-            raise
-        return ticket
+        return self._issue(conversation_id, lock_lifetime)[0]
 
     def cleanup(self, conversation_id: str, ticket_number: int) -> None:
         try:
-            super().cleanup(conversation_id, ticket_number)
+            self._changed(conversation_id, "return", "number", ticket_number)
         except RedisError as error:
             logger.warning("could not give back ticket %s of conversation %s (%s); giving it "
                            "back when Redis answers", ticket_number, conversation_id, error)
-            self._unreturned[(conversation_id, ticket_number)] = time.monotonic() + LOCK_LIFETIME
+            self._unreturned[(conversation_id, "number", str(ticket_number))] = (
+                time.monotonic() + LOCK_LIFETIME)
 
     def _return_unreturned(self) -> None:
-        for (conversation_id, ticket_number), expires in list(self._unreturned.items()):
+        for (conversation_id, field, value), expires in list(self._unreturned.items()):
             if expires > time.monotonic():
                 try:
-                    super().cleanup(conversation_id, ticket_number)
+                    self._changed(conversation_id, "return", field, value)
                 except RedisError:
                     return  # Redis still away: keep them for the next time
-                logger.info("gave back ticket %s of conversation %s", ticket_number,
+                logger.info("gave back ticket %s=%s of conversation %s", field, value,
                             conversation_id)
-            del self._unreturned[(conversation_id, ticket_number)]
+            del self._unreturned[(conversation_id, field, value)]
 
 
 def _unreachable(error: Exception) -> bool:

@@ -8,11 +8,12 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LockStore, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -94,15 +95,16 @@ async def test_a_ticket_written_as_the_connection_broke_does_not_block_the_conve
     url = urlsplit(redis_url)
     store = RecoveringRedisLockStore(EndpointConfig(url=url.hostname, port=url.port, db=3,
                                                     key_prefix="broken"))
-    real_save = store.save_lock
+    real_change = store._change_lock
     broken = iter([True])
 
-    def save_then_break(lock: TicketLock) -> None:
-        real_save(lock)  # Redis wrote it...
+    def change_then_break(**call: Any) -> Any:
+        written = real_change(**call)  # Redis wrote the ticket...
         if next(broken, False):
             raise RedisConnectionError("Connection closed by server.")  # ...and went away
+        return written
 
-    monkeypatch.setattr(store, "save_lock", save_then_break)
+    monkeypatch.setattr(store, "_change_lock", change_then_break)
     monkeypatch.setattr(patience, "POLL_SECONDS", 0.01)
 
     async def turn() -> None:
@@ -111,3 +113,53 @@ async def test_a_ticket_written_as_the_connection_broke_does_not_block_the_conve
 
     await asyncio.wait_for(turn(), 5)  # not 30 s, waiting for the orphaned ticket to expire
     assert store.get_lock("broken") is None
+
+
+def test_replicas_taking_tickets_at_once_never_share_a_number(redis_url: str) -> None:
+    """Rasa's store reads, changes and writes a lock in three steps, so two replicas can both be
+    given the same ticket; here taking one is a single atomic step."""
+    url = urlsplit(redis_url)
+    config = EndpointConfig(url=url.hostname, port=url.port, db=4, key_prefix="race")
+    replicas = [RecoveringRedisLockStore(config) for _ in range(4)]
+    with ThreadPoolExecutor(len(replicas)) as pool:
+        tickets = [ticket for batch in pool.map(
+            lambda store: [store.issue_ticket("busy") for _ in range(50)], replicas)
+            for ticket in batch]
+    assert sorted(tickets) == list(range(200))
+    lock = RedisLockStore(url.hostname, url.port, db=4, key_prefix="race").get_lock("busy")
+    assert [ticket.number for ticket in lock.tickets] == list(range(200))  # Rasa reads them
+
+
+async def test_a_turn_costs_two_round_trips_and_a_second_message_waits_its_turn(
+        redis_url: str) -> None:
+    url = urlsplit(redis_url)
+    store = RecoveringRedisLockStore(EndpointConfig(url=url.hostname, port=url.port, db=5,
+                                                    key_prefix="turns"))
+    store.red.config_resetstat()
+    async with store.lock("alone"):
+        pass
+    # two calls; the GETs, the SET and the DEL ran inside the scripts
+    assert _commands(store) == {"evalsha": 2, "get": 2, "set": 1, "del": 1}
+
+    order: list[str] = []
+
+    async def turn(name: str, seconds: float) -> None:
+        async with store.lock("chatty"):
+            order.append(f"{name} starts")
+            await asyncio.sleep(seconds)
+            order.append(f"{name} ends")
+
+    started = time.monotonic()
+    first = asyncio.create_task(turn("first", 0.3))
+    await asyncio.sleep(0.05)
+    await asyncio.wait_for(asyncio.gather(first, turn("second", 0)), 5)
+    assert order == ["first starts", "first ends", "second starts", "second ends"]
+    assert time.monotonic() - started < 0.3 + 0.1 + 0.15  # waited one poll, not Rasa's second
+    assert store.get_lock("chatty") is None
+
+
+def _commands(store: RecoveringRedisLockStore) -> dict[str, int]:
+    """Commands Redis ran since its statistics were reset, by name (but not INFO itself)."""
+    return {name.removeprefix("cmdstat_"): stats["calls"]
+            for name, stats in store.red.info("commandstats").items()
+            if name not in ("cmdstat_info", "cmdstat_config|resetstat", "cmdstat_script|load")}
