@@ -5,12 +5,8 @@
 - Never silent: if a turn produces no reply (the action server or the NLG endpoint is down, a
   bug), the user gets an honest apology in their language with "try again" and a human route,
   instead of nothing. Rasa itself only logs such failures.
-- One queue: a Rasa process works on a few turns at once (``TURNS_AT_ONCE``) and the others wait
-  in arrival order. Rasa's turn is mostly CPU work between few awaits, so with every turn admitted
-  at once each one's CPU is interleaved with all the others' and the unlucky ones finish last; in
-  a queue, under a peak, each waits for those before it and then runs nearly alone. At 50
-  concurrent senders on two workers this took the slowest 1 % of answers from about 1.2 s to
-  0.85-1.0 s at the same throughput (docs/deploy.md, "Later levers").
+- One queue: a Rasa process computes a few turns at once and the others wait in arrival order
+  (``bot.turns``).
 - Bad requests to the REST webhook get a 400 with a reason, not a 500 or a shared conversation.
 
 credentials.yml registers ``bot.channels.reliable.RestInput`` (name "rest", so URLs and `channel:`
@@ -25,7 +21,6 @@ let a REST caller into that conversation; replies still name the caller's own se
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -41,6 +36,7 @@ from bot.channels.limits import Limits, allow, refusal_notice
 from bot.dialogue import error_reply
 from bot.language import reply_language
 from bot.state import ChannelState, channel_state
+from bot.turns import turn_queue
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +45,6 @@ MAX_SENDER_CHARS = 128
 # Rasa's own commands, which rightly produce no reply
 SILENT_COMMANDS = ("/restart", "/session_start")
 REST_CONVERSATION_PREFIX = "rest:"
-# enough to keep the CPU busy while a turn waits for the action server or a database
-TURNS_AT_ONCE = 4
 
 Handler = Callable[[UserMessage], Awaitable[Any]]
 
@@ -72,30 +66,10 @@ class _CountingOutput(OutputChannel):
         await self.inner.send_response(self.shown(recipient_id), message)
 
 
-class TurnQueue:
-    """At most ``limit`` turns at once in this process; the others wait in arrival order.
-
-    One semaphore per event loop: a Sanic worker, and each test's loop, gets its own."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._semaphore: asyncio.Semaphore | None = None
-
-    def slot(self) -> asyncio.Semaphore:
-        loop = asyncio.get_running_loop()
-        if self._semaphore is None or self._loop is not loop:
-            self._loop, self._semaphore = loop, asyncio.Semaphore(self.limit)
-        return self._semaphore
-
-
-turn_queue = TurnQueue(TURNS_AT_ONCE)
-
-
 def never_silent(on_new_message: Handler,
                  shown: Callable[[str], str] = lambda conversation: conversation) -> Handler:
     async def handle(message: UserMessage) -> None:
-        async with turn_queue.slot():
+        async with turn_queue.turn(message.sender_id):
             await answered(message)
 
     async def answered(message: UserMessage) -> None:

@@ -56,6 +56,7 @@ from rasa.utils.endpoints import EndpointConfig
 from redis.exceptions import RedisError
 
 from bot.conversations.patience import patiently
+from bot.turns import waiting_elsewhere
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +115,7 @@ class RecoveringRedisLockStore(RedisLockStore):
                                        _unreachable)
         try:
             while lock.is_locked(ticket):
-                await asyncio.sleep(wait_time_in_seconds)
+                await waiting_elsewhere(asyncio.sleep(wait_time_in_seconds))
                 renewed = await patiently(  # only the tickets of the dead expire
                     lambda: self._changed(conversation_id, "renew", ticket, lock_lifetime),
                     _unreachable)

@@ -23,10 +23,12 @@ from typing import Any
 from rasa.core.actions.action import RemoteAction
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.events import Event
+from rasa.utils.endpoints import EndpointConfig
 
 from bot.patches.action_results import validate_action_result
 from bot.patches.events import resolve_by_type
 from bot.patches.graph import run_in_order
+from bot.patches.waiting import request_elsewhere
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +90,10 @@ PATCHES = (
           source_sha256="45f0f52f574f3aa9546a552bf671183e171092c18b66e97f5771a7fa295de37e",
           replacement=run_in_order,
           why="run the model's graphs in a fixed order instead of through dask's scheduler"),
+    Patch(EndpointConfig, "request",
+          source_sha256="ccdb778aed8208e23cde3c3f47eac7fbbbb735dac8f7ef7254d54451c64ad608",
+          replacement=request_elsewhere,
+          why="wait for other servers with the turn's place in the queue given up (bot.turns)"),
 )
 
 

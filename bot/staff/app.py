@@ -56,12 +56,14 @@ def create_app(database: str, *, tracker_store: TrackerStore | None = None,
     bookings = DeskBookings(database)
     timetable.seed(bookings.engine)
     find = partial(find_contact, tracker_store) if tracker_store else None
-    notifier = Notifier(bookings.engine, find, {"wechat": WeChatSender(api=wechat_api)}, clock)
+    state = state or channel_state()
+    notifier = Notifier(bookings.engine, find, {"wechat": WeChatSender(api=wechat_api)}, clock,
+                        state)
     desk = Desk(engine=bookings.engine, bookings=bookings, catalog=default_catalog(),
                 secret=secret or secrets.token_urlsafe(32), clock=clock, templates=templates(),
                 secure_cookies=secure_cookies,
                 services={"notifier": notifier, "tracker_store": tracker_store,
-                          "state": state or channel_state()})
+                          "state": state})
     app = web.Application(middlewares=MIDDLEWARES, client_max_size=MAX_FORM_BYTES)
     app[DESK_KEY] = desk
     for views in (views_auth, views_day, views_callbacks, views_admin, views_reports):

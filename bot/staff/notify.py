@@ -31,6 +31,7 @@ from bot.language import reply_language
 from bot.staff import notices
 from bot.staff.database import off_loop
 from bot.staff.settings import settings
+from bot.state import ChannelState, channel_state, notice_flags
 
 logger = logging.getLogger(__name__)
 REFERENCE_SLOT = "booking_reference"  # set by the booking conversation when it books or looks up
@@ -64,8 +65,10 @@ def find_contact(tracker_store: TrackerStore, reference: str) -> Contact | None:
 
 class Notifier:
     def __init__(self, engine: Engine, find: Callable[[str], Contact | None] | None,
-                 senders: Mapping[str, Sender], clock: Callable[[], datetime]) -> None:
+                 senders: Mapping[str, Sender], clock: Callable[[], datetime],
+                 state: ChannelState | None = None) -> None:
         self.engine, self.find, self.senders, self.clock = engine, find, senders, clock
+        self.state = state or channel_state()
 
     async def booking_changed(self, kind: str, booking: dict[str, Any], reason: str,
                               new_slot: datetime | None = None) -> str:
@@ -101,8 +104,20 @@ class Notifier:
         await off_loop(notices.record, self.engine, kind, fields, language, status, via,
                        self.clock(), contact.sender_id if contact else None,
                        contact.channel if contact else None)
+        if contact and status == "pending":
+            await self._flag(contact.sender_id, kind, fields)
         logger.info("%s notice for %s: %s (%s)", kind, fields["reference"], status, via)
         return status
+
+    async def _flag(self, conversation_id: str, kind: str, fields: dict[str, Any]) -> None:
+        """After the notice is written: the Rasa server then asks for it at the next message
+        (``bot.channels.notices``). Without the flag it still asks, minutes later."""
+        seconds_left = (notices.expiry(kind, fields) - self.clock()).total_seconds()
+        try:
+            await notice_flags.raise_flag(self.state, conversation_id, max(seconds_left, 60.0))
+        except Exception:
+            logger.warning("could not flag the %s notice for %s; the chat shows it within "
+                           "minutes instead of at the next message", kind, fields["reference"])
 
     async def send_due_reminders(self) -> int:
         """Reminders for tomorrow's sessions, from the configured hour, once per booking."""

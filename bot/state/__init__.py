@@ -31,6 +31,9 @@ class ChannelState(Protocol):
     async def add(self, key: str, value: str, ttl: float) -> bool:
         """Stores ``value`` only if ``key`` is absent; True when this call stored it."""
 
+    async def take(self, key: str) -> str | None:
+        """Removes the key and returns its value (None when absent or expired), in one step."""
+
     async def incr(self, key: str, ttl: float) -> int:
         """Adds one and returns the count; the window of ``ttl`` seconds starts at the first."""
 

@@ -48,6 +48,11 @@ class MemoryState:
         self._store(key, value, ttl)
         return True
 
+    async def take(self, key: str) -> str | None:
+        value = self._live(key)
+        self._items.pop(key, None)
+        return value
+
     async def incr(self, key: str, ttl: float) -> int:
         current = self._live(key)
         if current is None:

@@ -35,6 +35,9 @@ class RedisState:
     async def add(self, key: str, value: str, ttl: float) -> bool:
         return bool(await self._redis.set(self._prefix + key, value, px=_millis(ttl), nx=True))
 
+    async def take(self, key: str) -> str | None:
+        return await self._redis.getdel(self._prefix + key)
+
     async def incr(self, key: str, ttl: float) -> int:
         full = self._prefix + key
         async with self._redis.pipeline(transaction=True) as pipe:

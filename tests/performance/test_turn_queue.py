@@ -1,5 +1,6 @@
-"""The channels' turn queue (bot.channels.reliable): a few turns at once per process, the rest in
-arrival order, and every one of them still answered."""
+"""The queue in front of a process's turns (bot.turns, through bot.channels.reliable): a few
+compute at once, the rest in arrival order; a turn waiting for another server gives its place up;
+the turns of one conversation go one after the other; every one is still answered."""
 
 from __future__ import annotations
 
@@ -8,59 +9,102 @@ from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
+from bot import turns
 from bot.channels import reliable
 
 TURNS = 12
 
 
-class SlowBot:
-    """Yields a few times during a turn, as Rasa does around its database and action calls."""
+class Bot:
+    """Yields a few times during a turn, as Rasa does; ``elsewhere`` seconds are spent waiting
+    for another server (the action server), as Rasa's patched HTTP calls do."""
 
-    def __init__(self) -> None:
-        self.running = 0
-        self.most_at_once = 0
-        self.started: list[str] = []
+    def __init__(self, elsewhere: dict[str, float] | None = None) -> None:
+        self.elsewhere = elsewhere or {}
+        self.computing = 0
+        self.most_computing = 0
+        self.events: list[str] = []
 
     async def __call__(self, message: UserMessage) -> None:
-        self.started.append(message.text)
-        self.running += 1
-        self.most_at_once = max(self.most_at_once, self.running)
+        self.events.append(f"{message.text} starts")
+        self.computing += 1
+        self.most_computing = max(self.most_computing, self.computing)
         for _ in range(3):
             await asyncio.sleep(0.01)
-        self.running -= 1
+        self.computing -= 1
+        if message.text in self.elsewhere:
+            await turns.waiting_elsewhere(asyncio.sleep(self.elsewhere[message.text]))
+        self.events.append(f"{message.text} ends")
         await message.output_channel.send_response(message.sender_id, {"text": message.text})
 
 
-async def _send_all(bot: Any) -> list[CollectingOutputChannel]:
+async def _send(bot: Any, messages: list[tuple[str, str]]) -> list[CollectingOutputChannel]:
     handle = reliable.never_silent(bot)
-    outputs = [CollectingOutputChannel() for _ in range(TURNS)]
-    await asyncio.gather(*(handle(UserMessage(f"m{n}", outputs[n], f"sender-{n}"))
-                           for n in range(TURNS)))
+    outputs = [CollectingOutputChannel() for _ in messages]
+
+    async def one(n: int, text: str, sender: str) -> None:
+        await asyncio.sleep(0.001 * n)  # they arrive in this order
+        await handle(UserMessage(text, outputs[n], sender))
+
+    await asyncio.gather(*(one(n, text, sender) for n, (text, sender) in enumerate(messages)))
     return outputs
 
 
-async def test_a_few_turns_run_at_once_and_the_others_wait_in_arrival_order() -> None:
-    bot = SlowBot()
-    outputs = await _send_all(bot)
-    assert bot.most_at_once == reliable.TURNS_AT_ONCE
-    assert bot.started == [f"m{n}" for n in range(TURNS)]
-    assert [output.messages[0]["text"] for output in outputs] == [f"m{n}" for n in range(TURNS)]
+def _apart(count: int) -> list[tuple[str, str]]:
+    return [(f"m{n}", f"sender-{n}") for n in range(count)]
 
 
-async def test_a_failed_turn_frees_its_place_and_is_still_answered() -> None:
+async def test_a_few_turns_compute_at_once_and_the_others_wait_in_arrival_order() -> None:
+    bot = Bot()
+    outputs = await _send(bot, _apart(TURNS))
+    assert bot.most_computing == turns.TURNS_AT_ONCE
+    starts = [event.split()[0] for event in bot.events if event.endswith("starts")]
+    assert starts == [f"m{n}" for n in range(TURNS)]
+    assert [output.messages[0]["text"] for output in outputs] == starts
+
+
+async def test_turns_waiting_for_a_slow_server_do_not_hold_up_the_others() -> None:
+    """Issue 7: five booking chats on a slow booking service, and an unrelated question."""
+    slow = {f"m{n}": 1.0 for n in range(turns.TURNS_AT_ONCE + 1)}
+    bot = Bot(elsewhere=slow)
+    started = asyncio.get_running_loop().time()
+    await _send(bot, _apart(len(slow) + 1))
+    question = f"m{len(slow)}"
+    assert bot.events.index(f"{question} ends") < bot.events.index("m0 ends")
+    assert asyncio.get_running_loop().time() - started < 1.5  # the slow ones waited together
+
+
+async def test_a_turn_back_from_the_action_server_goes_before_later_arrivals() -> None:
+    bot = Bot(elsewhere={"m0": 0.05})
+    count = turns.TURNS_AT_ONCE * 4
+    await _send(bot, _apart(count))
+    assert bot.events.index("m0 ends") < bot.events.index(f"m{count - 1} starts")
+
+
+async def test_one_conversations_turns_go_one_after_the_other_without_holding_places() -> None:
+    chatty = [(f"c{n}", "chatty") for n in range(turns.TURNS_AT_ONCE + 2)]
+    bot = Bot()
+    outputs = await _send(bot, [*chatty, ("other", "someone else")])
+    expected = [event for text, _ in chatty for event in (f"{text} starts", f"{text} ends")]
+    assert [event for event in bot.events if event.startswith("c")] == expected
+    assert bot.events.index("other ends") < bot.events.index("c2 starts")
+    assert all(len(output.messages) == 1 for output in outputs)
+
+
+async def test_a_failed_turn_gives_its_place_back_and_is_still_answered() -> None:
     async def failing(message: UserMessage) -> None:
         raise RuntimeError("the action server is down")
 
-    outputs = await _send_all(failing)
-    assert all(len(output.messages) == 1 for output in outputs)
-    bot = SlowBot()  # the failed turns left no place taken
-    assert all(output.messages for output in await _send_all(bot))
-    assert bot.most_at_once == reliable.TURNS_AT_ONCE
+    outputs = await _send(failing, _apart(TURNS))
+    assert all(len(output.messages) == 1 for output in outputs)  # the apology
+    bot = Bot()
+    assert all(output.messages for output in await _send(bot, _apart(TURNS)))
+    assert bot.most_computing == turns.TURNS_AT_ONCE  # no place was left taken
 
 
 def test_each_event_loop_gets_its_own_queue() -> None:
     """A Sanic worker, or a test, runs its own loop; a semaphore bound to another would fail."""
     for _ in range(2):
-        bot = SlowBot()
-        asyncio.run(_send_all(bot))
-        assert bot.most_at_once == reliable.TURNS_AT_ONCE
+        bot = Bot()
+        asyncio.run(_send(bot, _apart(TURNS)))
+        assert bot.most_computing == turns.TURNS_AT_ONCE

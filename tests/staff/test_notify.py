@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from bot.staff import notices
 from bot.staff.notify import Notifier, find_contact
 from bot.staff.wechat import WeChatSender
+from bot.state import MemoryState, notice_flags
 from tests.staff.conftest import NOW, Book, FakeClock, FakeWeChatApi
 from tests.staff.test_day import remember_conversation
 
@@ -74,12 +75,15 @@ def test_a_failing_wechat_api_leaves_a_note_for_the_next_message(
 
     reference = book()
     remember_conversation(tracker_store, "openid-4", "wechat", reference, "预约", NOW - timedelta(hours=2))
+    state = MemoryState()
     sending = Notifier(engine, lambda ref: find_contact(tracker_store, ref),
-                       {"wechat": WeChatSender(api=Broken(), template_id="")}, clock)
+                       {"wechat": WeChatSender(api=Broken(), template_id="")}, clock, state)
     booking = {"reference": reference, "service_id": "property_registration",
                "slot_start": datetime.fromisoformat("2026-12-01T14:30+08:00"), "language": "zh-Hans"}
     assert asyncio.run(sending.booking_changed("cancelled", booking, "other")) == "pending"
     assert notices.pending_for(engine, "openid-4", NOW)[0]["via"] == "next_contact"
+    # and the Rasa server is told to ask for it at the next message (bot.channels.notices)
+    assert asyncio.run(notice_flags.take_flag(state, "openid-4"))
 
 
 def test_the_latest_conversation_about_a_booking_is_the_one_told(

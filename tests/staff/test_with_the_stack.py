@@ -4,8 +4,10 @@ the desk, and what the desk does reaches the residents."""
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
+import redis
 import requests
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
@@ -14,10 +16,13 @@ from sqlalchemy import select
 from bot.booking.schedule import beijing_now
 from bot.channels.reliable import REST_CONVERSATION_PREFIX
 from bot.conversations.reading import conversation_events
+from bot.local_servers import free_port
 from bot.stack import Stack
 from bot.staff import accounts
 from bot.staff.database import open_engine
 from bot.staff.tables import ratings
+from bot.state import notice_flags
+from bot.state.redis import KEY_PREFIX
 from tests.chat import say, texts
 from tests.staff.desk_client import PASSWORD, DeskClient
 
@@ -116,6 +121,26 @@ def test_a_centre_cancellation_is_shown_when_the_resident_next_writes(stack: Sta
     assert answer and answer[0]["text"].startswith("你好！")
     assert "已告知" in clerk.get(f"/bookings/{reference}").text
     assert "【江門" not in texts(say(stack, "你好", resident))  # told once
+
+
+def test_with_two_workers_the_staff_desks_flag_brings_the_notice(tmp_path: Path) -> None:
+    """Two Rasa workers sharing Redis ask for notices only when the staff desk has flagged the
+    conversation (bot.state.notice_flags); the cancellation still comes at the next message, once,
+    on whichever worker takes it."""
+    with Stack(rasa_port=free_port(), action_port=free_port(), booking_port=free_port(),
+               booking_database=f"sqlite:///{tmp_path}/booking.db", run_dir=tmp_path,
+               rasa_workers=2, environment={"RATE_LIMIT_PER_ADDRESS": "1000000"}) as workers:
+        resident = uuid.uuid4().hex
+        reference = book_through_the_chat(workers, resident)
+        staff(workers, "clerk").post(f"/bookings/{reference}/cancel",
+                                     {"reason": "staff_unavailable"})
+        flag = f"{KEY_PREFIX}{notice_flags.PREFIX}{REST_CONVERSATION_PREFIX}{resident}"
+        shared = redis.Redis.from_url(workers.redis_url)
+        assert shared.exists(flag)
+        notice, *answer = say(workers, "你好", resident)
+        assert reference in notice["text"] and answer
+        assert not shared.exists(flag)
+        assert all("【江門" not in texts(say(workers, "你好", resident)) for _ in range(3))
 
 
 def test_a_notice_is_in_the_script_of_the_message_it_comes_before(stack: Stack) -> None:

@@ -37,6 +37,13 @@ async def test_add_stores_only_once(state: ChannelState) -> None:
     assert await state.get("msg:1") == "x"
 
 
+async def test_take_returns_the_value_once(state: ChannelState) -> None:
+    await state.set("flag", "up", ttl=5)
+    assert await state.take("flag") == "up"
+    assert await state.take("flag") is None
+    assert await state.get("flag") is None
+
+
 async def test_incr_counts_within_a_window(state: ChannelState) -> None:
     assert [await state.incr("rate", ttl=0.3) for _ in range(3)] == [1, 2, 3]
     await asyncio.sleep(0.4)
