@@ -27,16 +27,13 @@ class Limits:
 
 async def allow(channel: str, sender_id: str, address: str | None, limits: Limits = Limits(),
                 state: ChannelState | None = None) -> bool:
-    """Counts this message; False when the sender or the address is over its limit."""
+    """Counts this message; False when the sender or the address is over its limit (a refused
+    sender's further messages do not count against its address, shared with others)."""
     state = state or channel_state()
-    sender_count = await state.incr(f"rate:{channel}:sender:{sender_id}", limits.window_seconds)
-    if sender_count > limits.per_sender:
-        return False
+    counters = [(f"rate:{channel}:sender:{sender_id}", limits.per_sender)]
     if address:
-        address_count = await state.incr(f"rate:address:{address}", limits.window_seconds)
-        if address_count > limits.per_address:
-            return False
-    return True
+        counters.append((f"rate:address:{address}", limits.per_address))
+    return await state.count_until_over(counters, limits.window_seconds)
 
 
 def refusal_notice(language: str) -> str:

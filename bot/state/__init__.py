@@ -37,6 +37,11 @@ class ChannelState(Protocol):
     async def incr(self, key: str, ttl: float) -> int:
         """Adds one and returns the count; the window of ``ttl`` seconds starts at the first."""
 
+    async def count_until_over(self, limits: list[tuple[str, int]], ttl: float) -> bool:
+        """Adds one to each key in turn, as ``incr`` does, and stops at the first whose count
+        is over its limit (the keys after it are not counted); False when one was over. One
+        round trip in Redis: a channel asks this before every message."""
+
     async def delete(self, *keys: str) -> None:
         """Removes the keys (absent ones are ignored)."""
 

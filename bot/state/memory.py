@@ -62,6 +62,12 @@ class MemoryState:
         self._items[key] = (str(count), self._items[key][1])
         return count
 
+    async def count_until_over(self, limits: list[tuple[str, int]], ttl: float) -> bool:
+        for key, limit in limits:
+            if await self.incr(key, ttl) > limit:
+                return False
+        return True
+
     async def delete(self, *keys: str) -> None:
         for key in keys:
             self._items.pop(key, None)

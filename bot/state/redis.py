@@ -8,6 +8,15 @@ from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError, TimeoutError
 
 KEY_PREFIX = "jm:"
+# KEYS: counters in order; ARGV: the window in milliseconds, then each key's limit
+_COUNT_UNTIL_OVER = """
+for i, key in ipairs(KEYS) do
+  local count = redis.call('INCR', key)
+  redis.call('PEXPIRE', key, ARGV[1], 'NX')
+  if count > tonumber(ARGV[i + 1]) then return 0 end
+end
+return 1
+"""
 # short: a state call sits on the path of a user's message
 SOCKET_TIMEOUT = 2.0
 # a pooled connection that went stale while Redis restarted fails once; reconnecting and sending
@@ -25,6 +34,7 @@ class RedisState:
                                                     RECONNECT_ATTEMPTS),
                                         retry_on_error=[ConnectionError, TimeoutError])
         self._prefix = key_prefix
+        self._count_until_over = self._redis.register_script(_COUNT_UNTIL_OVER)
 
     async def get(self, key: str) -> str | None:
         return await self._redis.get(self._prefix + key)
@@ -45,6 +55,11 @@ class RedisState:
             pipe.pexpire(full, _millis(ttl), nx=True)
             count, _ = await pipe.execute()
         return int(count)
+
+    async def count_until_over(self, limits: list[tuple[str, int]], ttl: float) -> bool:
+        return bool(await self._count_until_over(
+            keys=[self._prefix + key for key, _ in limits],
+            args=[_millis(ttl), *(limit for _, limit in limits)]))
 
     async def delete(self, *keys: str) -> None:
         if keys:

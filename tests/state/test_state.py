@@ -50,6 +50,16 @@ async def test_incr_counts_within_a_window(state: ChannelState) -> None:
     assert await state.incr("rate", ttl=0.3) == 1
 
 
+async def test_count_until_over_stops_at_the_first_counter_over_its_limit(
+        state: ChannelState) -> None:
+    counters = [("sender", 2), ("address", 5)]
+    assert [await state.count_until_over(counters, ttl=0.3) for _ in range(4)] == [
+        True, True, False, False]
+    assert await state.incr("address", ttl=0.3) == 3  # the refused two were not counted here
+    await asyncio.sleep(0.4)
+    assert await state.count_until_over(counters, ttl=0.3)  # a new window
+
+
 async def test_delete_and_delete_prefix(state: ChannelState) -> None:
     for key in ("user:a:1", "user:a:2", "user:b:1", "user:a*x"):
         await state.set(key, "v", ttl=5)
