@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rasa.core.actions.action import RemoteAction
+from rasa.core.featurizers.tracker_featurizers import TrackerFeaturizer
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.events import Event
 from rasa.utils.endpoints import EndpointConfig
@@ -28,6 +29,7 @@ from rasa.utils.endpoints import EndpointConfig
 from bot.patches.action_results import validate_action_result
 from bot.patches.events import resolve_by_type
 from bot.patches.graph import run_in_order
+from bot.patches.states import create_states_once
 from bot.patches.waiting import request_elsewhere
 
 logger = logging.getLogger(__name__)
@@ -90,6 +92,10 @@ PATCHES = (
           source_sha256="45f0f52f574f3aa9546a552bf671183e171092c18b66e97f5771a7fa295de37e",
           replacement=run_in_order,
           why="run the model's graphs in a fixed order instead of through dask's scheduler"),
+    Patch(TrackerFeaturizer, "_create_states",
+          source_sha256="2fed265eee3bfa38bef58c41b618f4bc7cb68219a91c7b2b2488603403c5e86a",
+          replacement=staticmethod(create_states_once),
+          why="work a tracker's states out once for the same events (RulePolicy asks twice)"),
     Patch(EndpointConfig, "request",
           source_sha256="ccdb778aed8208e23cde3c3f47eac7fbbbb735dac8f7ef7254d54451c64ad608",
           replacement=request_elsewhere,

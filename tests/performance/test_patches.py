@@ -138,3 +138,46 @@ def test_the_graph_runs_in_order_with_the_results_dask_gives(tmp_path: Path) -> 
     assert runner.run({"b": 50}, ["c"]) == {"c": 151}  # an input takes the place of its node
     with pytest.raises(GraphRunError, match="clashes with a node name"):
         runner.run({"x": "a"}, ["c"])
+
+
+def test_states_worked_out_once_equal_rasas_and_are_the_callers_to_change(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from rasa.core.featurizers.tracker_featurizers import TrackerFeaturizer
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.patches import states
+    from bot.patches.states import _rasas_create_states
+
+    patches.apply_all()
+    worked_out: list[int] = []
+
+    def counted(*args: Any) -> Any:
+        worked_out.append(1)
+        return _rasas_create_states(*args)
+
+    monkeypatch.setattr(states, "_rasas_create_states", counted)
+    domain = Domain.from_yaml("""
+intents: [greet, ask_materials]
+entities: [service]
+slots:
+  service: {type: text, influence_conversation: true, mappings: [{type: from_entity, entity: service}]}
+actions: [action_answer_materials]
+""")
+    tracker = DialogueStateTracker.from_events("s", [
+        ActionExecuted("action_listen"), UserUttered("你好", {"name": "greet"}),
+        ActionExecuted("action_answer_materials"), ActionExecuted("action_listen"),
+        UserUttered("要咩材料", {"name": "ask_materials"}, [{"entity": "service", "value": "x"}]),
+        SlotSet("service", "x")], domain.slots)
+    rasas = _rasas_create_states(tracker, domain)
+    first = TrackerFeaturizer._create_states(tracker, domain)
+    assert first == rasas
+    del first[-1]["user"]["intent"]  # what Rasa does to the list it gets
+    assert TrackerFeaturizer._create_states(tracker, domain) == rasas  # the kept ones unchanged
+    assert len(worked_out) == 1
+    assert TrackerFeaturizer._create_states(tracker, domain, omit_unset_slots=True) == \
+        _rasas_create_states(tracker, domain, omit_unset_slots=True)
+    tracker.update(ActionExecuted("action_answer_materials"))  # one more event: worked out again
+    assert TrackerFeaturizer._create_states(tracker, domain) == _rasas_create_states(tracker, domain)
+    assert len(TrackerFeaturizer._create_states(tracker, domain)) == len(rasas) + 1
