@@ -5,7 +5,8 @@ Rasa's turn is mostly CPU work between a few awaits. Admitted all at once, each 
 interleaved with every other turn's, so under a peak the turn that needs a little more CPU (a
 form, two action calls) finishes behind all of them. In the queue, each waits for those before
 it and then runs nearly alone: at 50 concurrent senders on two workers the slowest 1 % of answers
-went from about 1.2 s to 0.85-1.0 s at the same throughput (docs/deploy.md, "Later levers").
+went from about 1.2 s to 0.9-1.05 s, and the mean answer from 0.6 to 0.5 s (docs/deploy.md,
+"Later levers").
 
 A place is for computing, not for waiting:
 - a turn gives its place up while it waits for another server (the action server, through
