@@ -9,6 +9,7 @@ import re
 import statistics
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
@@ -89,15 +90,14 @@ async def test_hostile_and_oversized_bodies(safe_wechat: WeChatSetup,
     assert (await wechat.post(inner, sealed.encode()))[0] == 400
     # too large: by its declared length, and chunked (no length declared)
     huge = b"<xml>" + b"A" * 1_000_000 + b"</xml>"
-    assert (await wechat.post(params, huge))[0] == 413
 
     async def chunks() -> AsyncIterator[bytes]:
         for _ in range(40):
             yield b"A" * 4096
 
-    async with aiohttp.ClientSession() as session, session.post(
-            wechat.url, params=params, data=chunks()) as answer:
-        assert answer.status == 413
+    async with aiohttp.ClientSession() as session:
+        for body in (huge, chunks()):
+            assert await _refused_as_too_large(session.post(wechat.url, params=params, data=body))
     assert await safe_wechat.user_texts(user) == []
     # the server is fine afterwards
     assert (await safe_wechat.send(wechat, wechat.text(user, "你好"))).reply_type == "text"
@@ -220,3 +220,13 @@ async def test_fifty_users_at_once_each_answered_within_five_seconds(
     print(f"\nWeChat reply time: 1 user {alone[1]:.2f} s; 50 users at once: median "
           f"{statistics.median(answered):.2f} s, p90 {answered[44]:.2f} s, max {answered[-1]:.2f}"
           f" s (HTTP max {max(http):.2f} s, {sum(a > 4.5 for a in answered)} by 客服)")
+
+
+async def _refused_as_too_large(posting: Any) -> bool:
+    """A 413; or, when the server answered and closed before the client had sent it all, the
+    connection closed under the client: either way the body was refused unread."""
+    try:
+        async with posting as answer:
+            return answer.status == 413
+    except (aiohttp.ClientOSError, aiohttp.ServerDisconnectedError):
+        return True
