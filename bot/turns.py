@@ -118,7 +118,9 @@ class TurnQueue:
     async def turn(self, conversation_id: str) -> AsyncIterator[None]:
         queue = self._for_this_loop()
         arrival = next(queue.arrivals)
-        conversation = queue.conversations.setdefault(conversation_id, _Conversation())
+        conversation = queue.conversations.get(conversation_id)
+        if conversation is None:  # not setdefault: that would make a lock for every turn
+            conversation = queue.conversations[conversation_id] = _Conversation()
         conversation.turns += 1
         try:
             async with conversation.one_at_a_time:
