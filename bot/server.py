@@ -45,6 +45,7 @@ from bot.channels.notices import ask_action_server
 from bot.channels.origins import allowed_origins, origin_patterns
 from bot.channels.widget import add_widget_routes
 from bot.conversations.retention import purge_daily
+from bot.patches.sessions import close_kept_sessions
 from bot.privacy import install_log_masking
 
 logger = logging.getLogger(__name__)
@@ -102,6 +103,7 @@ def build_app(args: argparse.Namespace) -> tuple[Sanic, AvailableEndpoints]:
     app.register_listener(_start_retention, "after_server_start")
     app.register_listener(_stop_retention, "before_server_stop")
     app.register_listener(rasa_run.close_resources, "after_server_stop")
+    app.register_listener(close_kept_sessions, "after_server_stop")
     return app, endpoints
 
 

@@ -29,6 +29,7 @@ from rasa.utils.endpoints import EndpointConfig
 from bot.patches.action_results import validate_action_result
 from bot.patches.events import resolve_by_type
 from bot.patches.graph import run_in_order
+from bot.patches.sessions import kept_session
 from bot.patches.states import create_states_once
 from bot.patches.waiting import request_elsewhere
 
@@ -100,6 +101,10 @@ PATCHES = (
           source_sha256="ccdb778aed8208e23cde3c3f47eac7fbbbb735dac8f7ef7254d54451c64ad608",
           replacement=request_elsewhere,
           why="wait for other servers with the turn's place in the queue given up (bot.turns)"),
+    Patch(EndpointConfig, "session",
+          source_sha256="e55aa13d9d4fb4bc440ac33b870a97ee162b76dda7ccb6bf68433567475fdffb",
+          replacement=kept_session,
+          why="keep one session, and its connections, per endpoint instead of one per request"),
 )
 
 
