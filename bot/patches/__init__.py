@@ -25,10 +25,12 @@ from rasa.core.featurizers.tracker_featurizers import TrackerFeaturizer
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.events import Event
 from rasa.utils.endpoints import EndpointConfig
+from rasa.utils.tensorflow.models import RasaModel
 
 from bot.patches.action_results import validate_action_result
 from bot.patches.events import resolve_by_type
 from bot.patches.graph import run_in_order
+from bot.patches.prediction import predict_with_traced_graph
 from bot.patches.sessions import kept_session
 from bot.patches.states import create_states_once
 from bot.patches.waiting import request_elsewhere
@@ -105,6 +107,10 @@ PATCHES = (
           source_sha256="e55aa13d9d4fb4bc440ac33b870a97ee162b76dda7ccb6bf68433567475fdffb",
           replacement=kept_session,
           why="keep one session, and its connections, per endpoint instead of one per request"),
+    Patch(RasaModel, "_rasa_predict",
+          source_sha256="7f745b0f9cb647c9df9e5b04b318a7b93709daf9460bad4373970c6cf9f04d8f",
+          replacement=predict_with_traced_graph,
+          why="call DIET's traced graph directly instead of binding each batch to its signature"),
 )
 
 
