@@ -176,9 +176,12 @@ def _state_before(state: list[dict[str, Any]], timestamp: float | None) -> list[
 class SQLEngineTuning:
     """What the SQL store's connections cost and survive; mix it in before an ``SQLTrackerStore``.
 
-    - PostgreSQL: a pooled connection the server closed (a restart, a failover) is replaced
-      before use (``pool_pre_ping``) instead of failing a turn, which Rasa would then answer
-      from an in-memory fallback store and never save.
+    - PostgreSQL: a pooled connection the server closed (a restart, a failover) fails at its
+      first use; SQLAlchemy then marks every connection opened before as invalid, and
+      ``WaitForDatabase`` tries the load or save again on a new one half a second later. So a
+      restart costs each process one late turn, not a lost one. Checking every connection before
+      use (``pool_pre_ping``) would cost a round trip per load and per save, paid by every turn
+      while the loop waits.
     - SQLite (`make run`): connections are kept open (SQLAlchemy 1.4 opens and closes one per
       load and per save, and SQLite syncs the file on every close), in write-ahead-log mode, so
       reading a conversation never waits for another being written (several Sanic workers), with
@@ -195,7 +198,7 @@ class SQLEngineTuning:
                                       connect_args={"check_same_thread": False})
             sa.event.listen(engine, "connect", _sqlite_write_ahead_log)
         else:
-            engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+            engine = sa.create_engine(url, **create_engine_kwargs(url))
         store.engine.dispose()
         store.engine = engine
         store.sessionmaker.configure(bind=engine)

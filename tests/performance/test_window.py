@@ -140,7 +140,10 @@ async def test_the_window_needs_at_least_one_turn(tmp_path: Path) -> None:
                                 history_turns=0)
 
 
-async def test_connections_are_tuned_for_their_database(stores) -> None:
+async def test_connections_are_tuned_for_their_database(stores,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.conversations import patience
+
     windowed, _ = stores
     await turn(windowed, "tuned")
     if windowed.engine.dialect.name == "sqlite":
@@ -148,9 +151,24 @@ async def test_connections_are_tuned_for_their_database(stores) -> None:
         with windowed.engine.connect() as connection:
             assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
-    else:
-        assert windowed.engine.pool._pre_ping
-        assert user_texts(await windowed.retrieve("tuned")) == ["hello"]
+        return
+    # the server closes every pooled connection (as a restart does): the next load and save
+    # fail once on their connection, and are made again on a new one
+    monkeypatch.setattr(patience, "POLL_SECONDS", 0.01)
+    admin = sa.create_engine(windowed.engine.url, poolclass=sa.pool.NullPool)
+
+    def close_the_stores_connections() -> None:
+        with admin.connect() as connection:
+            closed = connection.exec_driver_sql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()").all()
+        assert closed
+
+    close_the_stores_connections()
+    assert user_texts(await windowed.retrieve("tuned")) == ["hello"]
+    close_the_stores_connections()
+    await turn(windowed, "tuned")
+    assert user_texts(await windowed.retrieve("tuned")) == ["hello", "hello"]
 
 
 async def test_a_short_database_outage_is_waited_out(tmp_path: Path,
