@@ -23,7 +23,9 @@ from typing import Any
 from rasa.core.actions.action import RemoteAction
 from rasa.core.featurizers.tracker_featurizers import TrackerFeaturizer
 from rasa.engine.runner.dask import DaskGraphRunner
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 from rasa.utils.tensorflow.models import RasaModel
 
@@ -49,6 +51,8 @@ class Patch:
     source_sha256: str  # of inspect.getsource of the original, as installed with Rasa 3.6.21
     replacement: Any  # what goes in the class's __dict__ (a function, or a staticmethod)
     why: str
+    # other functions whose steps the replacement does itself: (owner, attribute, source_sha256)
+    reproduces: tuple[tuple[type, str, str], ...] = ()
 
     @property
     def name(self) -> str:
@@ -63,11 +67,12 @@ class Patch:
         return original.__func__ if isinstance(original, staticmethod) else original
 
     def check(self) -> None:
-        source = inspect.getsource(self.original())
-        digest = hashlib.sha256(source.encode("utf-8")).hexdigest()
-        if digest != self.source_sha256:
-            raise PatchError(f"{self.name} is not the function this patch was written against "
-                             f"(source sha256 {digest}); review bot/patches/")
+        _check_source(self.name, self.original(), self.source_sha256)
+        for owner, attribute, sha256 in self.reproduces:
+            name = f"{owner.__module__}.{owner.__qualname__}.{attribute}"
+            if attribute not in owner.__dict__:
+                raise PatchError(f"{name} is gone: Rasa changed; review bot/patches/")
+            _check_source(name, getattr(owner, attribute), sha256)
 
     def apply(self) -> None:
         self.check()
@@ -75,6 +80,13 @@ class Patch:
             _ORIGINALS[self.name] = self.original()
             setattr(self.owner, self.attribute, self.replacement)
             logger.info("patched %s: %s", self.name, self.why)
+
+
+def _check_source(name: str, function: Callable[..., Any], sha256: str) -> None:
+    digest = hashlib.sha256(inspect.getsource(function).encode("utf-8")).hexdigest()
+    if digest != sha256:
+        raise PatchError(f"{name} is not the function this patch was written against "
+                         f"(source sha256 {digest}); review bot/patches/")
 
 
 # name -> the function a patch replaced
@@ -98,7 +110,12 @@ PATCHES = (
     Patch(TrackerFeaturizer, "_create_states",
           source_sha256="2fed265eee3bfa38bef58c41b618f4bc7cb68219a91c7b2b2488603403c5e86a",
           replacement=staticmethod(create_states_once),
-          why="work a tracker's states out once for the same events (RulePolicy asks twice)"),
+          why="work a conversation's states out once per event, not from the start each time",
+          reproduces=(
+              (Domain, "states_for_tracker_history",
+               "035111ce73ac90ba50e143abf556f924af07d9f452893f5a96a62895d44df8b7"),
+              (DialogueStateTracker, "generate_all_prior_trackers",
+               "a1f6954347b52649a7b1054741338997d2369197d91acb2eab7f6b11d3855ed1"))),
     Patch(EndpointConfig, "request",
           source_sha256="ccdb778aed8208e23cde3c3f47eac7fbbbb735dac8f7ef7254d54451c64ad608",
           replacement=request_elsewhere,

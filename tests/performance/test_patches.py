@@ -144,47 +144,80 @@ def test_the_graph_runs_in_order_with_the_results_dask_gives(tmp_path: Path) -> 
         runner.run({"x": "a"}, ["c"])
 
 
-def test_states_worked_out_once_equal_rasas_and_are_the_callers_to_change(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    from rasa.core.featurizers.tracker_featurizers import TrackerFeaturizer
-    from rasa.shared.core.domain import Domain
-    from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
-    from rasa.shared.core.trackers import DialogueStateTracker
-
-    from bot.patches import states
-    from bot.patches.states import _rasas_create_states
-
-    patches.apply_all()
-    worked_out: list[int] = []
-
-    def counted(*args: Any) -> Any:
-        worked_out.append(1)
-        return _rasas_create_states(*args)
-
-    monkeypatch.setattr(states, "_rasas_create_states", counted)
-    domain = Domain.from_yaml("""
-intents: [greet, ask_materials]
+STATES_DOMAIN = """
+intents: [greet, ask_materials, book, inform, affirm]
 entities: [service]
 slots:
   service: {type: text, influence_conversation: true, mappings: [{type: from_entity, entity: service}]}
-actions: [action_answer_materials]
-""")
-    tracker = DialogueStateTracker.from_events("s", [
-        ActionExecuted("action_listen"), UserUttered("你好", {"name": "greet"}),
-        ActionExecuted("action_answer_materials"), ActionExecuted("action_listen"),
-        UserUttered("要咩材料", {"name": "ask_materials"}, [{"entity": "service", "value": "x"}]),
-        SlotSet("service", "x")], domain.slots)
-    rasas = _rasas_create_states(tracker, domain)
-    first = TrackerFeaturizer._create_states(tracker, domain)
-    assert first == rasas
-    del first[-1]["user"]["intent"]  # what Rasa does to the list it gets
-    assert TrackerFeaturizer._create_states(tracker, domain) == rasas  # the kept ones unchanged
-    assert len(worked_out) == 1
-    assert TrackerFeaturizer._create_states(tracker, domain, omit_unset_slots=True) == \
-        _rasas_create_states(tracker, domain, omit_unset_slots=True)
-    tracker.update(ActionExecuted("action_answer_materials"))  # one more event: worked out again
-    assert TrackerFeaturizer._create_states(tracker, domain) == _rasas_create_states(tracker, domain)
-    assert len(TrackerFeaturizer._create_states(tracker, domain)) == len(rasas) + 1
+  booking_slot: {type: text, influence_conversation: true, mappings: [{type: custom}]}
+  requested_slot: {type: categorical, values: [service, booking_slot], influence_conversation: true,
+                   mappings: [{type: custom}]}
+actions: [action_answer_materials, validate_booking_form, utter_greet]
+forms:
+  booking_form: {required_slots: [service, booking_slot]}
+"""
+
+
+def _conversation() -> list[Any]:
+    """Events that exercise the fold: user turns, slots, a form run several times (applied
+    events undo earlier runs), turns hidden from ML, a reverted message, a restart."""
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        ActiveLoop,
+        Restarted,
+        SessionStarted,
+        SlotSet,
+        UserUtteranceReverted,
+        UserUttered,
+    )
+
+    def user(text: str, intent: str, **entities: str) -> UserUttered:
+        return UserUttered(text, {"name": intent},
+                           [{"entity": k, "value": v} for k, v in entities.items()])
+
+    return [ActionExecuted("action_session_start"), SessionStarted(),
+            ActionExecuted("action_listen"), user("你好", "greet"),
+            ActionExecuted("utter_greet", hide_rule_turn=True), ActionExecuted("action_listen"),
+            user("要咩材料", "ask_materials", service="x"), SlotSet("service", "x"),
+            ActionExecuted("action_answer_materials"), ActionExecuted("action_listen"),
+            user("预约", "book"), ActionExecuted("booking_form"), ActiveLoop("booking_form"),
+            SlotSet("requested_slot", "booking_slot"), ActionExecuted("action_listen"),
+            user("听日", "inform"), ActionExecuted("booking_form"),
+            SlotSet("booking_slot", "tomorrow"), ActionExecuted("action_listen"),
+            user("乱讲", "affirm"), UserUtteranceReverted(), ActionExecuted("action_listen"),
+            user("好", "affirm"), ActionExecuted("booking_form"), ActiveLoop(None),
+            SlotSet("requested_slot", None), ActionExecuted("action_answer_materials"),
+            ActionExecuted("action_listen"), Restarted(), ActionExecuted("action_listen"),
+            user("你好", "greet"), ActionExecuted("utter_greet")]
+
+
+def test_states_folded_per_event_equal_rasas_from_the_start() -> None:
+    from rasa.core.featurizers.tracker_featurizers import TrackerFeaturizer
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.patches.states import _rasas_create_states
+
+    patches.apply_all()
+    domain = Domain.from_yaml(STATES_DOMAIN)
+    rule_only = {"slots": ["booking_slot"], "loops": ["booking_form"]}
+    arguments = [{}, {"omit_unset_slots": True},
+                 {"ignore_rule_only_turns": True, "rule_only_data": rule_only}]
+    tracker = DialogueStateTracker("folded", domain.slots)
+    for event in _conversation():
+        tracker.update(event, domain)
+        copy = tracker.copy()  # another tracker of the same conversation, as a form makes
+        for kwargs in arguments:
+            if "rule_only_data" in kwargs:  # RulePolicy passes an equal dictionary, not the same
+                kwargs = {**kwargs, "rule_only_data": dict(rule_only)}
+            rasas = _rasas_create_states(tracker, domain, **kwargs)
+            assert TrackerFeaturizer._create_states(tracker, domain, **kwargs) == rasas, event
+            assert TrackerFeaturizer._create_states(copy, domain, **kwargs) == rasas, event
+            again = TrackerFeaturizer._create_states(tracker, domain, **kwargs)
+            assert again == rasas
+            for state in again:  # what Rasa does to the list it gets
+                state.get("user", {}).pop("intent", None)
+            assert TrackerFeaturizer._create_states(tracker, domain, **kwargs) == rasas
 
 
 class _Scaling(RasaModel):
