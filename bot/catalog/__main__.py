@@ -17,7 +17,7 @@ from pathlib import Path
 from bot.catalog import Catalog, CatalogInvalid, load_catalog
 from bot.catalog.generate import DEFAULT_OUT, write_generated
 from bot.catalog.importer import import_csv
-from bot.catalog.model import LEVELS, SOURCE_KINDS
+from bot.catalog.provenance import LEVELS, SOURCE_KINDS
 
 
 def main(argv: list[str] | None = None) -> int:

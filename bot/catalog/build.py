@@ -18,11 +18,10 @@ from bot.catalog.model import (
     Section,
     Service,
     ServicePoint,
-    Source,
     System,
     Text,
-    provenance_of,
 )
+from bot.catalog.provenance import Source, provenance_of
 
 
 def _words(raw: Mapping[str, Any], key: str) -> tuple[str, ...]:

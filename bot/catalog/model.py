@@ -1,7 +1,7 @@
 """The knowledge base as Python objects (build.py makes them from the validated YAML).
 
-Every fact that can be wrong keeps its provenance (``Provenance``): how sure we are (official,
-reported, inferred) and which sources say it. Values stay plain (a channel is True/False/None, a
+Every fact that can be wrong keeps its provenance (``bot.catalog.provenance``): how sure we are
+(official, reported, inferred) and which sources say it. Values stay plain (a channel is True/False/None, a
 department a ``{zh, en}`` text) so code that only needs the value reads it directly;
 ``facts[field]`` holds the provenance of each field.
 """
@@ -12,43 +12,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.catalog.provenance import LEVELS, Provenance, Source, provenance_of, weakest
+
 Text = Mapping[str, str]  # {"zh": Simplified Chinese, "en": English}
 
-OFFICIAL, REPORTED, INFERRED = "official", "reported", "inferred"
-LEVELS = (OFFICIAL, REPORTED, INFERRED)  # strongest first
-SOURCE_KINDS = ("official", "media", "secondary")  # most authoritative first
 HONG_KONG, MACAU, JIANGMEN = "hong_kong", "macau", "jiangmen"
 VIDEO = "video"
 CROSS_BORDER_ZONE = "cross_border_zone"
-
-
-@dataclass(frozen=True)
-class Provenance:
-    level: str  # official | reported | inferred
-    sources: tuple[str, ...] = ()
-    reasoning: str | None = None
-
-    @property
-    def confirmed(self) -> bool:
-        """Backed by an official or a reported source, not our own reasoning."""
-        return self.level != INFERRED
-
-
-@dataclass(frozen=True)
-class Source:
-    id: str
-    title: Text
-    short: Text
-    kind: str  # official | media | secondary
-    url: str | None
-    copy_of: str | None
-    year: int | None
-    mentions: tuple[str, ...]
-    areas: tuple[str, ...]
-
-    @property
-    def rank(self) -> int:
-        return SOURCE_KINDS.index(self.kind)
 
 
 @dataclass(frozen=True)
@@ -332,11 +302,3 @@ class Catalog:
         facts += [s.provenance for s in self.systems.values()]
         facts += [f.provenance for f in self.figures.values()]
         return facts
-
-
-def weakest(provenances: Iterable[Provenance]) -> Provenance:
-    return max(provenances, key=lambda p: LEVELS.index(p.level))
-
-
-def provenance_of(raw: Mapping[str, Any]) -> Provenance:
-    return Provenance(raw["level"], tuple(raw.get("sources") or ()), raw.get("reasoning"))

@@ -9,16 +9,8 @@ and a human route. Human help only names places with staff, never a self-service
 from __future__ import annotations
 
 from bot.catalog.geo import Position, Ranked, rank
-from bot.catalog.model import (
-    HONG_KONG,
-    JIANGMEN,
-    MACAU,
-    Catalog,
-    Provenance,
-    Region,
-    Service,
-    ServicePoint,
-)
+from bot.catalog.model import HONG_KONG, JIANGMEN, MACAU, Catalog, Region, Service, ServicePoint
+from bot.catalog.provenance import Provenance
 from bot.replies import Phrases, Reply, payload
 from bot.replies.provenance import (
     any_inferred,

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.catalog.model import INFERRED, Catalog, Figure, Provenance, Service, Source
+from bot.catalog.model import Catalog, Figure, Service
+from bot.catalog.provenance import INFERRED, Provenance, Source
 from bot.replies import Phrases
 
 
