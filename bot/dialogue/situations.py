@@ -26,7 +26,7 @@ from bot.dialogue.turn import (
 from bot.language import KANA
 from bot.nlu.normaliser import normalise
 from bot.replies import Reply, clarify
-from bot.replies import services as service_replies
+from bot.replies import systems as system_replies
 
 MAINLAND = "mainland"
 COMPLAINTS = {"too_long", "unclear"}
@@ -89,14 +89,14 @@ def about_other_system(catalog: Catalog, turn: Turn, intent: str,
     if chosen == MAINLAND:
         return None
     if chosen in catalog.systems:
-        return Outcome(service_replies.explain_system(catalog, catalog.systems[chosen], phrases),
+        return Outcome(system_replies.explain_system(catalog, catalog.systems[chosen], phrases),
                        slots={PENDING: None})
     check = check_systems(catalog, turn.text_not_negated, turn.script)
     if check.system:
-        return Outcome(service_replies.explain_system(catalog, check.system, phrases),
+        return Outcome(system_replies.explain_system(catalog, check.system, phrases),
                        slots={PENDING: None})
     if check.ambiguous:
-        reply = service_replies.ask_which_system(catalog, check.ambiguous, check.term, intent,
+        reply = system_replies.ask_which_system(catalog, check.ambiguous, check.term, intent,
                                                  service, phrases)
         slots = {PENDING: WHICH_SYSTEM, **({SERVICE: service.id} if service else {})}
         return Outcome(reply, slots=slots)

@@ -19,6 +19,7 @@ from bot.replies import Phrases, Reply
 from bot.replies import location as location_replies
 from bot.replies import points as point_replies
 from bot.replies import services as service_replies
+from bot.replies import systems as system_replies
 from bot.replies.booking import how_clerk_connects, materials_to_prepare, video_warning
 
 DOMAIN_DIR = Path(__file__).resolve().parents[2] / "domain"
@@ -61,10 +62,10 @@ def replies(catalog: Catalog) -> Iterator[tuple[str, Reply]]:
                 yield f"nearest {language} {position} {service}", location_replies.nearest(
                     catalog, phrases, position, service)
         for system in catalog.systems.values():
-            yield f"system {language} {system.id}", service_replies.explain_system(
+            yield f"system {language} {system.id}", system_replies.explain_system(
                 catalog, system, phrases)
         for rule in catalog.ambiguous_terms:
-            yield f"which system {language} {rule.terms[0]}", service_replies.ask_which_system(
+            yield f"which system {language} {rule.terms[0]}", system_replies.ask_which_system(
                 catalog, rule, rule.terms[0], "ask_eligibility", None, phrases)
         yield f"no match {language}", service_replies.no_match(
             "护照" * 30, list(catalog.services.values())[:3], phrases)
