@@ -17,6 +17,14 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.booking.answers import (
+    ApiError,
+    error_response,
+    not_found,
+    public_view,
+    slot_full,
+    slot_reason,
+)
 from bot.booking.identity import (
     InvalidValue,
     parse_id_number,
@@ -36,7 +44,7 @@ from bot.booking.store import (
     TooManyBookings,
 )
 from bot.catalog.model import Catalog, Service
-from bot.privacy import mask, mask_name
+from bot.privacy import mask
 
 logger = logging.getLogger(__name__)
 
@@ -46,37 +54,6 @@ LANGUAGES = ("zh-Hant", "zh-Hans", "en")
 BOOKING_FIELDS = {"service", "slot", "applicant_name", "phone", "id_type", "id_number", "language"}
 Clock = Callable[[], datetime]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
-def _error_response(status: int, code: str, message: str) -> web.Response:
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return web.json_response({"error": {"code": code, "message": message}}, status=status,
-                             headers=headers)
-
-
-def public_view(row: dict[str, Any], schedule: Schedule) -> dict[str, Any]:
-    start = datetime.fromisoformat(row["slot_start"])
-    end = start + timedelta(minutes=schedule.slot_minutes)
-    deleted = row["personal_data_deleted_at"] is not None
-    return {
-        "reference": row["reference"],
-        "service": row["service_id"],
-        "slot": {"start": start.isoformat(timespec="minutes"),
-                 "end": end.isoformat(timespec="minutes")},
-        "status": row["status"],
-        "language": row["language"],
-        "applicant_name": None if deleted else mask_name(row["applicant_name"]),
-        "phone": None if deleted else parse_phone(row["phone"]).masked,
-        "id_type": None if deleted else row["id_type"],
-        "id_number": None if deleted else mask(row["id_number"]),
-        "created_at": row["created_at"],
-    }
 
 
 class BookingApi:
@@ -104,16 +81,16 @@ class BookingApi:
         try:
             return await handler(request)
         except ApiError as error:
-            return _error_response(error.status, error.code, error.message)
+            return error_response(error.status, error.code, error.message)
         except web.HTTPRequestEntityTooLarge:
-            return _error_response(413, "body_too_large",
-                                   f"the body is larger than {MAX_BODY_BYTES} bytes")
+            return error_response(413, "body_too_large",
+                                  f"the body is larger than {MAX_BODY_BYTES} bytes")
         except web.HTTPException as error:
-            return _error_response(error.status, error.reason.lower().replace(" ", "_"),
-                                   error.reason)
+            return error_response(error.status, error.reason.lower().replace(" ", "_"),
+                                  error.reason)
         except Exception:
             logger.exception("booking API error on %s %s", request.method, request.path)
-            return _error_response(500, "internal_error", "unexpected error; nothing was saved")
+            return error_response(500, "internal_error", "unexpected error; nothing was saved")
 
     @web.middleware
     async def _authorise(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -180,7 +157,7 @@ class BookingApi:
             row, created = await self._run(self.store.create, new_booking, key, limits,
                                            self.clock())
         except SlotFull as full:
-            raise _slot_full() from full
+            raise slot_full() from full
         except TooManyBookings as too_many:
             raise ApiError(409, "too_many_bookings",
                            f"an ID document or phone may hold at most "
@@ -217,7 +194,7 @@ class BookingApi:
         slot = _slot(value)
         reason = self.schedule.why_not_bookable(slot, self.clock())
         if reason:
-            raise ApiError(422, reason, _slot_reason(reason, self.schedule))
+            raise ApiError(422, reason, slot_reason(reason, self.schedule))
         return slot
 
     def _reference_and_phone(self, request: web.Request, body: dict[str, Any]) -> tuple[str, str]:
@@ -245,7 +222,7 @@ class BookingApi:
         try:
             row = await self._run(self.store.find, reference, phone)
         except NotFound as missing:
-            raise _not_found() from missing
+            raise not_found() from missing
         return web.json_response(public_view(row, self.schedule))
 
     async def cancel(self, request: web.Request) -> web.Response:
@@ -253,7 +230,7 @@ class BookingApi:
         try:
             row = await self._run(self.store.cancel, reference, phone, self.clock())
         except NotFound as missing:
-            raise _not_found() from missing
+            raise not_found() from missing
         except AlreadyStarted as late:
             raise ApiError(409, "too_late_to_cancel", "the session has already started") from late
         logger.info("cancelled %s", row["reference"])
@@ -267,9 +244,9 @@ class BookingApi:
             row = await self._run(self.store.move, reference, phone, slot,
                                   self.schedule.capacity_at(slot), self.clock())
         except NotFound as missing:
-            raise _not_found() from missing
+            raise not_found() from missing
         except SlotFull as full:
-            raise _slot_full() from full
+            raise slot_full() from full
         except BookingCancelled as cancelled:
             raise ApiError(409, "booking_cancelled", "a cancelled booking cannot be moved"
                            ) from cancelled
@@ -277,25 +254,6 @@ class BookingApi:
             raise ApiError(409, "too_late_to_move", "the session has already started") from late
         logger.info("moved %s to %s", row["reference"], row["slot_start"])
         return web.json_response(public_view(row, self.schedule))
-
-
-def _slot_reason(code: str, schedule: Schedule) -> str:
-    hours = int(schedule.min_notice.total_seconds() // 3600)
-    return {
-        "slot_in_past": "the slot is in the past",
-        "slot_too_soon": f"book at least {hours} hours ahead",
-        "slot_too_far": f"book at most {schedule.max_days_ahead} days ahead",
-        "closed_day": "no video sessions on that day (weekend or public holiday)",
-        "slot_not_offered": "no video session starts at that time",
-    }[code]
-
-
-def _slot_full() -> ApiError:
-    return ApiError(409, "slot_full", "this slot has just been taken")
-
-
-def _not_found() -> ApiError:
-    return ApiError(404, "not_found", "no booking with this reference and phone")
 
 
 def _date_param(request: web.Request, name: str) -> date:

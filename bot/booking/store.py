@@ -25,11 +25,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    Column,
-    Integer,
-    MetaData,
-    String,
-    Table,
     and_,
     func,
     or_,
@@ -42,38 +37,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from bot.booking.database import booking_engine
-from bot.booking.schedule import BEIJING
+from bot.booking.tables import BOOKED, CANCELLED, bookings, metadata, slot_usage, timestamp
 
 REFERENCE_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY3479"  # no 0/O, 1/I, 2/Z, 5/S, 8/B lookalikes
-
-metadata = MetaData()
-bookings = Table(
-    "bookings", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("reference", String(16), nullable=False, unique=True),
-    Column("idempotency_key", String(128), nullable=False, unique=True),
-    # what makes a retry the same request; emptied with the personal data (purge_personal_data)
-    Column("request_fingerprint", String(64), nullable=False),
-    Column("service_id", String(64), nullable=False),
-    Column("slot_start", String(25), nullable=False, index=True),
-    Column("language", String(8), nullable=False),
-    Column("status", String(12), nullable=False),
-    # personal data: deleted (set to NULL) some days after the slot, see purge_personal_data
-    Column("applicant_name", String(60)),
-    Column("phone", String(20)),
-    Column("id_type", String(24)),
-    Column("id_number", String(24)),
-    Column("created_at", String(25), nullable=False),
-    Column("cancelled_at", String(25)),
-    Column("personal_data_deleted_at", String(25)),
-)
-slot_usage = Table(
-    "slot_usage", metadata,
-    Column("slot_start", String(25), primary_key=True),
-    Column("booked", Integer, nullable=False),
-)
-
-BOOKED, CANCELLED = "booked", "cancelled"
 
 
 class SlotFull(Exception):
@@ -98,11 +64,6 @@ class BookingCancelled(Exception):
 
 class TooManyBookings(Exception):
     """The ID document or phone already holds the most active future bookings allowed."""
-
-
-def timestamp(moment: datetime) -> str:
-    """Times are stored as ISO text in Beijing time: portable and sortable."""
-    return moment.astimezone(BEIJING).isoformat(timespec="minutes")
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.booking.schedule import SCHEDULE_FILE, Schedule, beijing_now, schedule_from
-from bot.booking.store import timestamp
+from bot.booking.tables import timestamp
 
 logger = logging.getLogger(__name__)
 REFRESH_SECONDS = 1.0

@@ -15,16 +15,8 @@ from sqlalchemy.engine import Connection
 from bot.booking import timetable
 from bot.booking.identity import parse_phone
 from bot.booking.schedule import BEIJING
-from bot.booking.store import (
-    BOOKED,
-    CANCELLED,
-    BookingStore,
-    NotFound,
-    SlotFull,
-    bookings,
-    slot_usage,
-    timestamp,
-)
+from bot.booking.store import BookingStore, NotFound, SlotFull
+from bot.booking.tables import BOOKED, CANCELLED, bookings, slot_usage, timestamp
 from bot.privacy import mask
 from bot.staff import audit
 from bot.staff.database import stamp

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from bot.booking.schedule import BEIJING
-from bot.booking.store import BOOKED, bookings, timestamp
+from bot.booking.tables import BOOKED, bookings, timestamp
 from bot.conversations.reading import conversation_events, conversations_with_slot
 from bot.language import reply_language
 from bot.staff import notices

@@ -1,6 +1,6 @@
 """The service centre's tables, next to the bookings in the booking database (BOOKING_DATABASE_URL).
 
-Declared once, here. Times are ISO text in Beijing time, as in bot/booking/store.py. Personal data
+Declared once, here. Times are ISO text in Beijing time, as in bot/booking/tables.py. Personal data
 is marked: it is deleted on a schedule (``python -m bot.staff purge``) and masked everywhere it is
 shown, except where a clerk reveals a phone to call, which is audited.
 """

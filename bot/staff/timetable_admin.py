@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
 from bot.booking import timetable
-from bot.booking.store import BOOKED, bookings, timestamp
+from bot.booking.tables import BOOKED, bookings, timestamp
 from bot.staff import audit
 from bot.staff.bookings import masked_view
 

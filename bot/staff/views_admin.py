@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.booking.schedule import BEIJING
-from bot.booking.store import timestamp
+from bot.booking.tables import timestamp
 from bot.staff import audit, timetable_admin
 from bot.staff.database import off_loop
 from bot.staff.timetable_admin import NeedsResolving

@@ -11,7 +11,8 @@ from typing import Any
 from aiohttp import web
 
 from bot.booking.schedule import BEIJING
-from bot.booking.store import BOOKED, NotFound, timestamp
+from bot.booking.store import NotFound
+from bot.booking.tables import BOOKED, timestamp
 from bot.staff import exports
 from bot.staff.bookings import DeskConflict
 from bot.staff.database import off_loop

@@ -19,7 +19,8 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.booking.schedule import default_schedule
 from bot.booking.service import BookingApi
-from bot.booking.store import BookingStore, bookings
+from bot.booking.store import BookingStore
+from bot.booking.tables import bookings
 from bot.catalog import default_catalog
 from bot.local_servers import free_port
 from bot.paths import REPO_ROOT
