@@ -28,6 +28,7 @@ IDLE_SECONDS = 2.0
 def _dumps(body: object) -> str:
     return ujson.dumps(body, ensure_ascii=False)
 
+
 # on the endpoint: its session and the loop that session belongs to
 _KEPT_ON_ENDPOINT = "_kept_session"
 # every kept session with its loop, to close them at server stop

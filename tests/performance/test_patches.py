@@ -43,6 +43,12 @@ def test_a_moved_function_stops_the_server_instead_of_patching_blindly() -> None
                             validate_action_result, "test")
     with pytest.raises(patches.PatchError, match="not the function"):
         changed.apply()
+    # a function whose steps a replacement copies is checked too
+    copied_changed = patches.Patch(RemoteAction, "_validate_action_result",
+                                   patches.PATCHES[0].source_sha256, validate_action_result,
+                                   "test", reproduces=((RemoteAction, "run", "0" * 64),))
+    with pytest.raises(patches.PatchError, match=r"RemoteAction\.run is not the function"):
+        copied_changed.check()
 
 
 @pytest.fixture
