@@ -27,7 +27,7 @@ import pytest
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
 
-from bench.common import message_pool
+from bench.common import RESULTS_DIR, message_pool
 from bot.channels.limits import LOAD_TEST_ENVIRONMENT
 from bot.channels.reliable import REST_CONVERSATION_PREFIX
 from bot.cluster import TRACKER_DATABASE, Cluster
@@ -135,6 +135,20 @@ def missing(wanted: list[str], stored: list[str]) -> int:
     return sum(text not in remaining for text in wanted)
 
 
+def first_lost(answered: list[Request], stored: list[str]) -> Request | None:
+    """The first answered request whose text is not stored after those answered before it."""
+    remaining = iter(stored)
+    return next((r for r in answered if r.text not in remaining), None)
+
+
+def keep_logs(cluster: Cluster, test: str) -> Path:
+    """The cluster's logs, copied where they outlive the test's cluster (var/bench/)."""
+    kept = RESULTS_DIR / f"faults-{test}-logs"
+    shutil.rmtree(kept, ignore_errors=True)
+    shutil.copytree(cluster.run_dir / "log", kept)
+    return kept
+
+
 def nginx_requests(cluster: Cluster) -> list[dict[str, Any]]:
     time.sleep(3)  # nginx flushes its access log every 2 s
     pattern = re.compile(r'"POST /webhooks/rest/webhook[^"]*" (\d+) .*upstream="([^"]*)".*'
@@ -204,9 +218,14 @@ def test_killing_a_replica_under_load_loses_no_committed_turn(
     assert [r for r in after if r.outcome == "ok"]
     assert len(failed(requests)) <= len(in_flight_on_victim) <= SENDERS
     # every answered turn is stored, in order
-    for sender in {r.sender for r in requests}:
-        answered = [r.text for r in requests if r.sender == sender and r.outcome == "ok"]
-        assert missing(answered, stored_user_texts(cluster, sender)) == 0, sender
+    for sender in sorted({r.sender for r in requests}):
+        answered = [r for r in requests if r.sender == sender and r.outcome == "ok"]
+        lost = first_lost(answered, stored := stored_user_texts(cluster, sender))
+        if lost:
+            pytest.fail(f"{sender}: {lost.text!r}, answered {lost.start - kill_time:+.2f} to "
+                        f"{lost.end - kill_time:+.2f} s from the kill, is not stored after the "
+                        f"turns answered before it (stored: {stored[-12:]}); the cluster's logs "
+                        f"are in {keep_logs(cluster, 'sigkill')}")
     slowest = max(r.end - r.start for r in after)
     figures["SIGKILL of one Rasa replica"] = {
         "requests": len(requests), "failed": len(failed(requests)),
