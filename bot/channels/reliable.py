@@ -4,7 +4,8 @@
   the answer (``bot.channels.notices``).
 - Never silent: if a turn produces no reply (the action server or the NLG endpoint is down, a
   bug), the user gets an honest apology in their language with "try again" and a human route,
-  instead of nothing. Rasa itself only logs such failures.
+  instead of nothing. Rasa itself only logs such failures. A turn that fails after some replies
+  gets the apology after them: it was not saved, and those replies may be only half an answer.
 - One queue: a Rasa process computes a few turns at once and the others wait in arrival order
   (``bot.turns``).
 - Bad requests to the REST webhook get a 400 with a reason, not a 500 or a shared conversation.
@@ -78,12 +79,16 @@ def never_silent(on_new_message: Handler,
                 await message.output_channel.send_response(shown(message.sender_id), notice)
         counting = _CountingOutput(message.output_channel, shown)
         message.output_channel = counting
+        failed = False
         try:
             await on_new_message(message)
         except Exception:
-            logger.exception("turn failed for %s", message.sender_id)
-        if counting.sent == 0 and not (message.text or "").startswith(SILENT_COMMANDS):
-            logger.error("no reply for %s; sent the apology", message.sender_id)
+            failed = True
+            logger.exception("turn failed for %s after %d replies", message.sender_id,
+                             counting.sent)
+        if (failed or counting.sent == 0) and not (message.text or "").startswith(SILENT_COMMANDS):
+            logger.error("turn failed or gave no reply for %s; sent the apology",
+                         message.sender_id)
             language = reply_language([{"text": message.text, "metadata": message.metadata}])
             apology = error_reply(language, message.text or None)
             await counting.send_response(message.sender_id, apology.as_message())
