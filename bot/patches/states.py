@@ -22,6 +22,7 @@ the intent of user turns).
 
 from __future__ import annotations
 
+import dataclasses
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,23 +63,19 @@ class _Fold:
     def take(self, events: list[Event]) -> None:
         for event in events:
             if isinstance(event, ActionExecuted):
-                self._step(self.replayed, event.hide_rule_turn, self.states)
+                self._step(event.hide_rule_turn)
             self.replayed.update(event)
             self.taken.append(event)
 
     def states_to_now(self) -> list[State]:
         """The states so far and the one after the last event, which later events may change."""
-        ending = _Fold(self.domain, self.omit_unset_slots, self.ignore_rule_only_turns,
-                       self.rule_only_data, self.replayed, states=list(self.states),
-                       last_ml_action_sub_state=self.last_ml_action_sub_state,
-                       turn_was_hidden=self.turn_was_hidden)
-        ending._step(self.replayed, False, ending.states)
+        ending = dataclasses.replace(self, states=list(self.states))
+        ending._step(False)
         return ending.states
 
-    def _step(self, replayed: DialogueStateTracker, hide_rule_turn: bool,
-              states: list[State]) -> None:
-        """One pass of the loop in ``Domain.states_for_tracker_history``."""
-        domain = self.domain
+    def _step(self, hide_rule_turn: bool) -> None:
+        """One pass of the loop in ``Domain.states_for_tracker_history``, before the next event."""
+        domain, replayed, states = self.domain, self.replayed, self.states
         if self.ignore_rule_only_turns:
             if not self.turn_was_hidden:
                 self.last_ml_action_sub_state = domain._get_prev_action_sub_state(replayed)

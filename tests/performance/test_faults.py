@@ -129,16 +129,10 @@ def stored_user_texts(cluster: Cluster, sender: str) -> list[str]:
     return [e.text for e in tracker.events if isinstance(e, UserUttered)] if tracker else []
 
 
-def missing(wanted: list[str], stored: list[str]) -> int:
-    """How many of ``wanted``, in order, are not in ``stored`` (in order)."""
+def lost(answered: list[Request], stored: list[str]) -> list[Request]:
+    """The answered requests whose text is not stored after those answered before it."""
     remaining = iter(stored)
-    return sum(text not in remaining for text in wanted)
-
-
-def first_lost(answered: list[Request], stored: list[str]) -> Request | None:
-    """The first answered request whose text is not stored after those answered before it."""
-    remaining = iter(stored)
-    return next((r for r in answered if r.text not in remaining), None)
+    return [r for r in answered if r.text not in remaining]
 
 
 def keep_logs(cluster: Cluster, test: str) -> Path:
@@ -220,10 +214,11 @@ def test_killing_a_replica_under_load_loses_no_committed_turn(
     # every answered turn is stored, in order
     for sender in sorted({r.sender for r in requests}):
         answered = [r for r in requests if r.sender == sender and r.outcome == "ok"]
-        lost = first_lost(answered, stored := stored_user_texts(cluster, sender))
-        if lost:
-            pytest.fail(f"{sender}: {lost.text!r}, answered {lost.start - kill_time:+.2f} to "
-                        f"{lost.end - kill_time:+.2f} s from the kill, is not stored after the "
+        not_stored = lost(answered, stored := stored_user_texts(cluster, sender))
+        if not_stored:
+            first = not_stored[0]
+            pytest.fail(f"{sender}: {first.text!r}, answered {first.start - kill_time:+.2f} to "
+                        f"{first.end - kill_time:+.2f} s from the kill, is not stored after the "
                         f"turns answered before it (stored: {stored[-12:]}); the cluster's logs "
                         f"are in {keep_logs(cluster, 'sigkill')}")
     slowest = max(r.end - r.start for r in after)
@@ -271,9 +266,9 @@ def test_postgres_then_redis_restarted_under_load_recover_by_themselves(
         **_recovery(before_redis, down["postgres"], back["postgres"]),
         # Rasa answers from an in-memory store while its database is away (FailSafeTrackerStore)
         "answered while it was away, not stored": sum(
-            missing([r.text for r in before_redis if r.sender == sender and r.outcome == "ok"
-                     and down["postgres"] <= r.end and r.start <= back["postgres"]],
-                    stored_user_texts(cluster, sender))
+            len(lost([r for r in before_redis if r.sender == sender and r.outcome == "ok"
+                      and down["postgres"] <= r.end and r.start <= back["postgres"]],
+                     stored_user_texts(cluster, sender)))
             for sender in {r.sender for r in requests})}
     figures["Redis restarted (down 2 s)"] = _recovery(requests, down["redis"], back["redis"])
     # recovered by themselves: the last seconds of the load are answered, and the booking
