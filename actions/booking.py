@@ -25,7 +25,6 @@ from actions.base import language_of, latest_entities, typed_text
 from bot.booking import conversation
 from bot.booking.client import BookingClient
 from bot.booking.conversation import Drafts, FormTurn, Step
-from bot.booking.conversation.turn import LOOKUP_REQUIRED
 from bot.booking.schedule import beijing_now
 from bot.catalog import default_catalog
 from bot.dialogue import error_reply
@@ -80,8 +79,71 @@ class _SafeValidation:
             return [SlotSet("requested_slot", None)]
 
 
-class ValidateVideoBookingForm(_SafeValidation, FormValidationAction):
-    """Takes each answer from the latest message and checks it, with a specific re-ask."""
+class _AskingValidation(_SafeValidation):
+    """A form validation that also asks the form's next question.
+
+    Rasa 3.6 runs the validation at every step of a form (its activation, each answer, the return
+    after an interruption), then runs the next slot's ask action: a second call to this server
+    on every form turn. Here the validation asks, the domain declares no ask actions, and Rasa,
+    finding none, asks nothing more (``FormAction._ask_for_slot``). The validation names the slot
+    it asked (``requested_slot``), so Rasa requests the same one.
+    """
+
+    lookup: ClassVar[bool]
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        # read before the run: the SDK adds the run's slots to the tracker
+        may_reject = rasa_may_reject(tracker, self.form_name())
+        events = await super().run(dispatcher, tracker, domain)
+        if may_reject and not any(_sets(e) and e["name"] != "requested_slot" for e in events):
+            return events  # Rasa rejects the run (see rasa_may_reject)
+        named = [e["value"] for e in events if _sets(e, "requested_slot")]
+        events = [e for e in events if not _sets(e, "requested_slot")]
+        slot = named[-1] if named else next(
+            (s for s in self.domain_slots(domain) if tracker.slots.get(s) is None), None)
+        if slot is not None:
+            try:
+                turn = await form_turn(tracker)
+                ask: Any = conversation.ask_lookup if self.lookup else conversation.ask
+                step = await ask(default_catalog(), booking_client(), turn, slot)
+                slot = step.slots.pop("requested_slot", slot)  # None: nothing to offer, it ends
+                events += await send(dispatcher, turn, step)
+            except Exception:
+                _apologise(dispatcher, tracker, self.name())
+        return [*events, SlotSet("requested_slot", slot)]
+
+
+def _sets(event: EventType, slot: str | None = None) -> bool:
+    return event.get("event") == "slot" and slot in (None, event.get("name"))
+
+
+def rasa_may_reject(tracker: Tracker, form: str) -> bool:
+    """Whether Rasa rejects this run of ``form`` unless the validation fills a slot
+    (``FormAction.validate``): the form is active and runs right after the user's message, a
+    slot was requested, and the message filled none. The rules then answer the message, and the
+    form resumes after. Rasa drops the events of a rejected run; a question asked in it would
+    set slots of its own, and Rasa would no longer reject it.
+
+    Rasa sends the validation the conversation followed by a marker: the slot the form requested
+    (None while it is being activated), the form's own action, then the slots the latest message
+    filled (``FormAction._temporary_tracker``). The action before the marker is the one Rasa
+    sees as the latest."""
+    events = tracker.events
+    actions = [index for index, event in enumerate(events) if event.get("event") == "action"]
+    if len(actions) < 2 or events[actions[-1]].get("name") != form:
+        return False
+    runs_after_message = events[actions[-2]].get("name") == "action_listen"
+    filled = any(_sets(event) for event in events[actions[-1] + 1:])
+    return ((tracker.active_loop or {}).get("name") == form and runs_after_message
+            and tracker.slots.get("requested_slot") is not None and not filled)
+
+
+class ValidateVideoBookingForm(_AskingValidation, FormValidationAction):
+    """Takes each answer from the latest message and checks it, with a specific re-ask, then asks
+    the next question."""
+
+    lookup = False
 
     def name(self) -> str:
         return "validate_video_booking_form"
@@ -99,9 +161,11 @@ class ValidateVideoBookingForm(_SafeValidation, FormValidationAction):
         return await send(dispatcher, turn, step)
 
 
-class ValidateBookingLookupForm(_SafeValidation, FormValidationAction):
+class ValidateBookingLookupForm(_AskingValidation, FormValidationAction):
     """Reference and phone, then (to cancel or move) the new time and a yes; the validation names
-    the next question itself, as it depends on the purpose."""
+    the next question itself, as it depends on the purpose, and asks it."""
+
+    lookup = True
 
     def name(self) -> str:
         return "validate_booking_lookup_form"
@@ -145,24 +209,6 @@ class _StepAction:
         except Exception:
             _apologise(dispatcher, tracker, self.name())
             return []
-
-
-def _asker(action_name: str, slot: str, lookup: bool) -> type[Action]:
-    class AskSlot(_StepAction, Action):
-        async def step(self, turn: FormTurn) -> Step:
-            ask: Any = conversation.ask_lookup if lookup else conversation.ask
-            return await ask(default_catalog(), booking_client(), turn, slot)
-
-    AskSlot.action_name = action_name
-    AskSlot.__name__ = f"Ask_{action_name}"
-    return AskSlot
-
-
-# one question action per form slot (Rasa looks for action_ask_<form>_<slot>, then action_ask_<slot>)
-ASK_ACTIONS = [_asker(f"action_ask_{slot}", slot, lookup=False)
-               for slot in conversation.REQUIRED] + [
-    _asker(f"action_ask_booking_lookup_form_{slot}", slot, lookup=True)
-    for slot in LOOKUP_REQUIRED["move"]]
 
 
 class ActionSubmitBooking(_StepAction, Action):

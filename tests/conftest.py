@@ -87,13 +87,14 @@ def user_event(text: str, intent: str, entities: list[dict[str, Any]] | None = N
 def make_tracker() -> Callable[..., Tracker]:
     """A real rasa_sdk Tracker whose latest message is ``text`` with ``intent``.
 
-    ``history`` holds earlier (text, intent) user messages, oldest first.
+    ``history`` holds earlier (text, intent) user messages, oldest first; ``form`` is the active
+    form, if any, as Rasa sends it.
     """
 
     def make(text: str, intent: str, entities: list[dict[str, Any]] | None = None,
              slots: dict[str, Any] | None = None,
              history: list[tuple[str, str]] | None = None,
-             metadata: dict[str, Any] | None = None) -> Tracker:
+             metadata: dict[str, Any] | None = None, form: str | None = None) -> Tracker:
         events: list[dict[str, Any]] = [{"event": "action", "name": "action_listen"}]
         for old_text, old_intent in history or []:
             events += [user_event(old_text, old_intent),
@@ -103,7 +104,9 @@ def make_tracker() -> Callable[..., Tracker]:
         return Tracker(sender_id="test-user", slots=slots or {},
                        latest_message={"text": text, **latest["parse_data"],
                                        "metadata": latest["metadata"]},
-                       events=events, paused=False, followup_action=None, active_loop={},
+                       events=events, paused=False, followup_action=None,
+                       active_loop={"name": form, "is_interrupted": False, "rejected": False,
+                                    "trigger_message": {}} if form else {},
                        latest_action_name="action_listen")
 
     return make

@@ -82,8 +82,16 @@ async def run(action: Any, tracker: Any, domain: dict[str, Any]
 
 
 def form_tracker(make_tracker, text: str, requested: str | None, intent: str = "inform",
-                 entities: list[dict[str, Any]] | None = None, **slots: Any) -> Any:
-    return make_tracker(text, intent, entities, slots={**slots, "requested_slot": requested})
+                 entities: list[dict[str, Any]] | None = None,
+                 form: str = "video_booking_form", **slots: Any) -> Any:
+    """As Rasa sends it to the form's validation: the form asked ``requested`` and is active
+    (with None, it is being activated), and the conversation ends with Rasa's marker, the slot
+    requested and the form's action (``FormAction._temporary_tracker``)."""
+    tracker = make_tracker(text, intent, entities, slots={**slots, "requested_slot": requested},
+                           form=form if requested else None)
+    tracker.events += [{"event": "slot", "name": "requested_slot", "value": requested},
+                       {"event": "action", "name": form}]
+    return tracker
 
 
 def texts(messages: list[dict[str, Any]]) -> str:
@@ -93,8 +101,11 @@ def texts(messages: list[dict[str, Any]]) -> str:
 async def test_a_service_named_before_is_reused(make_tracker, domain, api) -> None:
     tracker = form_tracker(make_tracker, "我想預約視像辦物業登記", None, "book_video_service",
                            [{"entity": "service", "value": "property_registration"}])
-    slots, messages = await run(ValidateVideoBookingForm(), tracker, domain)
-    assert slots["booking_service"] == "property_registration" and messages == []
+    slots, (question,) = await run(ValidateVideoBookingForm(), tracker, domain)
+    assert slots["booking_service"] == "property_registration"
+    # the validation asks the next question itself
+    assert slots["requested_slot"] == "booking_slot" and "請選擇" in question["text"]
+    assert question["buttons"][0]["payload"] == slots["booking_slot_choices"][0]
 
 
 async def test_a_service_that_needs_a_visit_is_explained_not_booked(make_tracker, domain,
@@ -114,7 +125,9 @@ async def test_a_typed_period_offers_the_free_slots_in_it(make_tracker, domain, 
     assert slots["booking_slot"] is None
     assert slots["booking_slot_choices"][0] == "2026-12-02T09:00+08:00"
     assert slots["booking_when"] == {"day": "2026-12-02", "period": "morning"}
-    assert messages == []  # the next question lists them
+    (question,) = messages  # the next question lists them
+    assert [b["payload"] for b in question["buttons"][:-1]] == slots["booking_slot_choices"]
+    assert slots["requested_slot"] == "booking_slot"
     ten = form_tracker(make_tracker, "十點", "booking_slot", booking_service="property_registration",
                        booking_slot_choices=slots["booking_slot_choices"],
                        booking_when=slots["booking_when"])
@@ -169,7 +182,38 @@ async def test_each_bad_answer_gets_its_own_reask(make_tracker, domain, api) -> 
 async def test_a_question_mid_form_is_left_to_its_rule(make_tracker, domain, api) -> None:
     tracker = form_tracker(make_tracker, "要帶咩文件？", "applicant_name", "ask_materials")
     slots, messages = await run(ValidateVideoBookingForm(), tracker, domain)
-    assert "applicant_name" not in slots and messages == []
+    # nothing filled: Rasa rejects the run, the rule answers, the form asks again after
+    assert slots == {} and messages == []
+
+
+async def test_back_from_a_question_the_form_asks_again(make_tracker, domain, api) -> None:
+    # Rasa runs the validation after the rule's answer (not after action_listen): never rejected
+    tracker = form_tracker(make_tracker, "要帶咩文件？", "applicant_name", "ask_materials",
+                           booking_service="property_registration",
+                           booking_slot="2026-12-01T14:30+08:00",
+                           booking_privacy_notice_shown=True)
+    tracker.events.insert(-2, {"event": "action", "name": "action_answer_materials"})
+    slots, (question,) = await run(ValidateVideoBookingForm(), tracker, domain)
+    assert slots == {"requested_slot": "applicant_name"} and "姓名" in question["text"]
+
+
+def test_rasa_rejects_only_an_answer_that_filled_nothing(make_tracker) -> None:
+    def may_reject(tracker: Any) -> bool:
+        return booking_actions.rasa_may_reject(tracker, "video_booking_form")
+
+    asked = form_tracker(make_tracker, "要帶咩文件？", "applicant_name", "ask_materials")
+    assert may_reject(asked)
+    filled = form_tracker(make_tracker, "陳大文", "applicant_name")
+    filled.events.append({"event": "slot", "name": "applicant_name", "value": "陳大文"})
+    assert not may_reject(filled)
+    activating = form_tracker(make_tracker, "預約", None, "book_video_service")
+    assert not may_reject(activating)
+    other_form = form_tracker(make_tracker, "要帶咩文件？", "applicant_name", "ask_materials",
+                              form="booking_lookup_form")
+    assert not may_reject(other_form)
+    after_an_answer = form_tracker(make_tracker, "要帶咩文件？", "applicant_name", "ask_materials")
+    after_an_answer.events.insert(-2, {"event": "action", "name": "action_answer_materials"})
+    assert not may_reject(after_an_answer)
 
 
 async def test_asked_for_a_phone_the_user_changes_the_time(make_tracker, domain, api) -> None:
@@ -177,8 +221,10 @@ async def test_asked_for_a_phone_the_user_changes_the_time(make_tracker, domain,
                            "ask_eligibility", booking_service="property_registration",
                            booking_slot="2026-12-01T14:30+08:00")
     slots, messages = await run(ValidateVideoBookingForm(), tracker, domain)
-    assert slots["booking_slot"] is None and messages == []
+    assert slots["booking_slot"] is None and slots["requested_slot"] == "booking_slot"
     assert all(c.startswith("2026-12-02T1") for c in slots["booking_slot_choices"])
+    (question,) = messages
+    assert [b["payload"] for b in question["buttons"][:-1]] == slots["booking_slot_choices"]
 
 
 async def test_no_then_change_the_phone(make_tracker, domain, api, filled_draft) -> None:
@@ -215,7 +261,8 @@ async def test_yes_sets_one_idempotency_key(make_tracker, domain, api, filled_dr
 
 async def lookup_turn(make_tracker, domain, text: str, intent: str, requested: str | None,
                       **slots: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    tracker = form_tracker(make_tracker, text, requested, intent, **slots)
+    tracker = form_tracker(make_tracker, text, requested, intent, form="booking_lookup_form",
+                           **slots)
     if requested is None:
         for name, value in slots.items():
             tracker.events.append({"event": "slot", "name": name, "value": value})
@@ -235,10 +282,11 @@ async def test_book_check_cancel_with_a_yes_then_book_again(make_tracker, domain
     kept = {"booking_reference": reference, "contact_phone": "+852 ****4567",
             "booking_draft": "draft-filled", "booking_lookup_purpose": "cancel"}
     # "取消我的預約" with the reference and phone known: the form asks first
-    slots, messages = await lookup_turn(make_tracker, domain, "取消我的預約", "cancel_booking",
-                                        None, **kept)
+    slots, (question,) = await lookup_turn(make_tracker, domain, "取消我的預約",
+                                           "cancel_booking", None, **kept)
     assert slots["requested_slot"] == "lookup_confirmed"
-    assert slots["booking_found"]["status"] == "booked" and messages == []
+    assert slots["booking_found"]["status"] == "booked"
+    assert question["text"].startswith(f"取消 {reference}（")
     found = slots["booking_found"]
     _, (kept_message,) = await run(ActionBookingLookup(), make_tracker(
         "唔好", "deny", slots={**kept, "booking_found": found, "lookup_confirmed": False}),
@@ -251,14 +299,15 @@ async def test_book_check_cancel_with_a_yes_then_book_again(make_tracker, domain
         '/book_video_service{"service":"property_registration"}')  # booking again keeps it
 
 
-async def test_the_cancel_question_names_the_booking(make_tracker, domain, api) -> None:
-    from actions.booking import ASK_ACTIONS
-    ask = next(a for a in ASK_ACTIONS
-               if a().name() == "action_ask_booking_lookup_form_lookup_confirmed")
+async def test_the_cancel_question_names_the_booking(make_tracker, domain, api,
+                                                     filled_draft) -> None:
     found = {"reference": "JM-AAAA-CCCC", "service": "property_registration",
              "start": "2026-12-03T10:00+08:00", "status": "booked"}
-    _, (question,) = await run(ask(), make_tracker("取消", "cancel_booking", slots={
-        "booking_found": found, "booking_lookup_purpose": "cancel"}), domain)
+    slots, (question,) = await lookup_turn(
+        make_tracker, domain, "取消", "cancel_booking", None, booking_reference="JM-AAAA-CCCC",
+        contact_phone="+852 ****4567", booking_draft="draft-filled", booking_found=found,
+        booking_lookup_purpose="cancel")
+    assert slots["requested_slot"] == "lookup_confirmed"
     assert question["text"] == "取消 JM-AAAA-CCCC（12月3日，星期四，10:00）？"  # no nested brackets
     assert [b["payload"] for b in question["buttons"]] == ["/affirm", "/deny"]
 
@@ -353,18 +402,19 @@ async def test_lookup_form_reads_a_reference(make_tracker, domain, api) -> None:
                                  "booking_reference", booking_lookup_purpose="check")
     assert slots["booking_reference"] == "JM-7K3M-9QTX"
     assert slots["requested_slot"] == "contact_phone"
-    slots, (message,) = await lookup_turn(make_tracker, domain, "唔記得", "inform",
-                                          "booking_reference", booking_lookup_purpose="check")
+    slots, (message, question) = await lookup_turn(
+        make_tracker, domain, "唔記得", "inform", "booking_reference",
+        booking_lookup_purpose="check")
     assert slots["booking_reference"] is None and "JM-" in message["text"]
-    assert slots["requested_slot"] == "booking_reference"
+    assert slots["requested_slot"] == "booking_reference" and "編號" in question["text"]
 
 
 async def test_a_wrong_reference_is_not_found_and_asked_again(make_tracker, domain, api) -> None:
-    slots, (message,) = await lookup_turn(
+    slots, (message, question) = await lookup_turn(
         make_tracker, domain, "+852 9123 4567", "inform", "contact_phone",
         booking_reference="JM-AAAA-CCCC", booking_lookup_purpose="check")
     assert "沒有找到" in message["text"] and slots["booking_reference"] is None
-    assert slots["requested_slot"] == "booking_reference"
+    assert slots["requested_slot"] == "booking_reference" and "編號" in question["text"]
 
 
 async def test_stopping_clears_the_answers_and_the_draft(make_tracker, domain,
