@@ -22,6 +22,7 @@ from typing import Any
 
 from rasa.core.actions.action import RemoteAction
 from rasa.core.featurizers.tracker_featurizers import TrackerFeaturizer
+from rasa.core.policies.rule_policy import RulePolicy
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
@@ -33,6 +34,7 @@ from bot.patches.action_results import validate_action_result
 from bot.patches.events import resolve_by_type
 from bot.patches.graph import run_in_order
 from bot.patches.prediction import predict_with_traced_graph
+from bot.patches.rules import possible_rule_keys
 from bot.patches.sessions import kept_session
 from bot.patches.states import create_states_once
 from bot.patches.waiting import request_elsewhere
@@ -128,6 +130,15 @@ PATCHES = (
           source_sha256="7f745b0f9cb647c9df9e5b04b318a7b93709daf9460bad4373970c6cf9f04d8f",
           replacement=predict_with_traced_graph,
           why="call DIET's traced graph directly instead of binding each batch to its signature"),
+    Patch(RulePolicy, "_get_possible_keys",
+          source_sha256="2915fd81711e194c6d667728e00bd0e51e9c1c2791a0be14c55f0ef9938f9936",
+          replacement=possible_rule_keys,
+          why="read each rule once per lookup instead of at every check of every prediction",
+          reproduces=(
+              (RulePolicy, "_is_rule_applicable",
+               "64a108b016b46e573d6020b755a6036439dc207a364b45c9ea5dcb0f18dc7068"),
+              (RulePolicy, "_does_rule_match_state",
+               "d3109c1a97de319ceee17570d2d96b51c2fa0006379c5a491d5ed7df136666a7"))),
 )
 
 

@@ -3,6 +3,8 @@ what the functions they replace do."""
 
 from __future__ import annotations
 
+import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from rasa.engine.exceptions import GraphRunError
 from rasa.engine.graph import ExecutionContext, GraphComponent, GraphSchema, SchemaNode
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.shared.core.constants import SHOULD_NOT_BE_SET
 from rasa.utils.tensorflow.models import RasaModel
 
 from bot import patches
@@ -251,3 +254,47 @@ def test_the_traced_graph_predicts_what_rasas_binding_predicts() -> None:
     # a batch of another structure is left to TensorFlow, which says what is wrong
     with pytest.raises((TypeError, ValueError)):
         patched._rasa_predict((batches[0][0],))
+
+
+def _random_state(rng: random.Random, starts: bool) -> dict[str, dict[str, Any]]:
+    """A state as RulePolicy sees one, from small vocabularies so that rules often fit."""
+    state: dict[str, dict[str, Any]] = {}
+    if not starts:
+        state["prev_action"] = {"action_name": rng.choice(["action_listen", "a1", "a2"])}
+    if rng.random() < 0.7:
+        state["user"] = {"intent": rng.choice(["greet", "ask", "stop"])}
+        if rng.random() < 0.4:
+            state["user"]["entities"] = tuple(rng.sample(["service", "region"], rng.randint(1, 2)))
+    slots = {name: rng.choice([(1.0,), (0.0,), SHOULD_NOT_BE_SET])
+             for name in ("booking_slot", "region") if rng.random() < 0.5}
+    if slots:
+        state["slots"] = slots
+    if rng.random() < 0.4:
+        state["active_loop"] = {"name": rng.choice(["booking_form", SHOULD_NOT_BE_SET])}
+    return state
+
+
+def test_rules_read_once_fit_the_conversations_rasas_fit() -> None:
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    patches.apply_all()
+    rasas = next(p for p in patches.PATCHES if p.attribute == "_get_possible_keys").original()
+    policy = RulePolicy.__new__(RulePolicy)  # the search uses no configuration
+    rng = random.Random(2026)
+
+    def rule(length: int) -> str:  # as RulePolicy keys its lookup: JSON, tuples become lists
+        states = [_random_state(rng, starts=index == 0 and rng.random() < 0.3)
+                  for index in range(length)]
+        return json.dumps(states, sort_keys=True)
+
+    lookup = {rule(rng.randint(1, 4)): "utter_x" for _ in range(150)}
+    fitted = 0
+    for round_ in range(300):
+        states = [_random_state(rng, starts=index == 0) for index in range(rng.randint(1, 5))]
+        found = policy._get_possible_keys(lookup, states)
+        assert found == rasas(policy, lookup, states)
+        fitted += len(found)
+        if round_ % 50 == 49:  # Rasa edits its lookups while it trains: they are read again
+            lookup.pop(next(iter(lookup)))
+            lookup[rule(2)] = "utter_y"
+    assert fitted > 300  # the rules fitted often enough for the comparison to mean something
