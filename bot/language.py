@@ -24,6 +24,9 @@ LANGUAGES = (HANT, HANS, EN)
 EITHER_CHINESE = "zh"  # Chinese characters that are the same in both scripts ("你好")
 LATIN = "latin"  # only words any writer uses ("ok", "hi", "MPF"): English if nothing else decides
 KANA = "ja"  # Japanese kana and no Chinese characters: we answer in Chinese or English
+# where the NLU (bot.nlu.components.ChineseNormaliser) records detect_script of the text a user
+# wrote, in the message's parse data: read from there, it is recognised once per message
+SCRIPT = "script"
 # The people this assistant serves live in Hong Kong and Macau: when nothing they wrote tells the
 # script apart (e.g. "你好"), Traditional is the better guess.
 DEFAULT_LANGUAGE = HANT
@@ -80,6 +83,13 @@ def _is_acronym(word: str, text: str) -> bool:
     return bool(re.search(rf"\b{word.upper()}\b", text)) and len(word) <= 5
 
 
+def _script_of(message: Mapping[str, Any]) -> str | None:
+    parse_data = message.get("parse_data") or {}
+    if SCRIPT in parse_data:
+        return parse_data[SCRIPT]
+    return detect_script(message.get("text"))
+
+
 def reply_language(user_messages: Iterable[Mapping[str, Any]]) -> str:
     """The language to answer in, from the user's messages, newest first.
 
@@ -94,7 +104,7 @@ def reply_language(user_messages: Iterable[Mapping[str, Any]]) -> str:
         explicit = _metadata_language(message)
         if explicit:
             return explicit
-        script = detect_script(message.get("text"))
+        script = _script_of(message)
         if script in (HANT, HANS):
             return script
         if script == EN:

@@ -92,7 +92,7 @@ def _user_messages(tracker: DialogueStateTracker) -> Iterator[dict[str, Any]]:
     needs only the newest)."""
     for event in reversed(tracker.events):
         if isinstance(event, UserUttered):
-            yield {"text": event.text, "metadata": event.metadata}
+            yield {"text": event.text, "metadata": event.metadata, "parse_data": event.parse_data}
 
 
 class DomainResponseGenerator(TemplatedNaturalLanguageGenerator):

@@ -60,6 +60,22 @@ def test_chinese_that_could_be_either_keeps_the_earlier_script() -> None:
     assert reply_language(messages("hello", "你好")) == DEFAULT_LANGUAGE
 
 
+def test_the_script_the_nlu_recorded_is_not_detected_again(monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    import bot.language
+
+    def detect_again(text: str | None) -> str | None:
+        raise AssertionError(f"the script of {text!r} was detected again")
+
+    monkeypatch.setattr(bot.language, "detect_script", detect_again)
+    # a stored message whose text was masked keeps the script of what the user wrote
+    written = [{"text": "****", "parse_data": {"script": HANS}},
+               {"text": "可唔可以網上辦", "parse_data": {"script": HANT}}]
+    assert reply_language(written) == HANS
+    assert reply_language([{"text": "/affirm", "parse_data": {"script": None}}, *written[1:]]
+                          ) == HANT
+
+
 def test_widget_language_breaks_the_tie() -> None:
     assert reply_language([{"text": "你好", "metadata": {"lang": HANS}}]) == HANS
     assert reply_language([{"text": "/greet", "metadata": {"lang": EN}}]) == EN

@@ -40,13 +40,12 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.language import detect_script
+from bot.language import SCRIPT, detect_script
 from bot.nlu import reading
 from bot.nlu.normaliser import normalise
 from bot.nlu.reading import NEGATED_TEXT, QUESTION, SHIFT, UNKNOWN_WORDS
 
 ORIGINAL_TEXT = "original_text"
-SCRIPT = "script"
 
 
 def _is_user_text(message: Message) -> bool:
