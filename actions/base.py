@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.catalog import Catalog, default_catalog
 from bot.dialogue import Mention, Outcome, Turn, error_reply
-from bot.language import reply_language
+from bot.language import SCRIPT, reply_language
 from bot.nlu.reading import NEGATED, NEGATED_TEXT, QUESTION, SHIFT, UNKNOWN_WORDS
 
 logger = logging.getLogger(__name__)
@@ -71,7 +71,8 @@ def turn_of(tracker: Tracker) -> Turn:
                 mentions=tuple(mentions), question=bool(latest.get(QUESTION)),
                 shift=bool(latest.get(SHIFT)),
                 unknown_words=tuple(latest.get(UNKNOWN_WORDS) or ()),
-                negated_text=tuple(latest.get(NEGATED_TEXT) or ()))
+                negated_text=tuple(latest.get(NEGATED_TEXT) or ()),
+                recorded_script=latest.get(SCRIPT, ""))
 
 
 class AnswerAction:

@@ -216,3 +216,18 @@ async def test_a_failure_is_an_honest_message_with_a_retry(make_tracker, domain,
     assert events == []
     assert "你的問題沒有丟失" in message["text"]
     assert payloads(message) == ["物業登記可唔可以網上辦", "/human_handoff"]
+
+
+def test_the_turn_keeps_the_script_the_nlu_recorded(make_tracker,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.dialogue.turn
+    from actions.base import turn_of
+
+    tracker = make_tracker("すみません", "nlu_fallback")
+    tracker.latest_message["script"] = "ja"  # what ChineseNormaliser recorded
+    monkeypatch.setattr(bot.dialogue.turn, "detect_script", lambda text: pytest.fail(
+        f"the script of {text!r} was detected again"))
+    assert turn_of(tracker).script == "ja"
+    monkeypatch.undo()
+    del tracker.latest_message["script"]  # a turn the NLU did not read: detected from the text
+    assert turn_of(tracker).script == "ja"

@@ -55,10 +55,12 @@ class Turn:
     shift: bool = False  # "X呢", "what about X": it moves on to X
     unknown_words: tuple[str, ...] = ()  # the user's words no entity or known word covers
     negated_text: tuple[str, ...] = ()  # the user's words a negation covers
+    # the script of the message as the NLU recorded it (bot.language.SCRIPT); "" if it did not
+    recorded_script: str | None = ""
 
     @property
     def script(self) -> str | None:
-        return detect_script(self.text)
+        return detect_script(self.text) if self.recorded_script == "" else self.recorded_script
 
     @property
     def text_not_negated(self) -> str:
