@@ -39,14 +39,17 @@ from rasa.utils.log_utils import configure_structlog
 from sanic import Sanic, response
 from sanic.request import Request
 
-from bot import patches
+from bot import in_process_actions, patches
 from bot.access import API_TOKEN_ENV, require_token
+from bot.catalog import default_catalog
 from bot.channels.notices import ask_action_server
 from bot.channels.origins import allowed_origins, origin_patterns
 from bot.channels.widget import add_widget_routes
 from bot.conversations.retention import purge_daily
+from bot.language import EN
 from bot.patches.sessions import close_kept_sessions
 from bot.privacy import install_log_masking
+from bot.replies import Phrases
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +117,10 @@ async def _warm_up(app: Sanic, _: object) -> None:
     agent = getattr(app.ctx, "agent", None)
     if agent is not None and agent.is_ready():
         await agent.parse_message(WARM_UP_TEXT)
+    # the actions this process runs, the catalog they read and the phrases they answer with
+    in_process_actions.executor()
+    default_catalog()
+    Phrases(EN)("more_expired")
 
 
 async def _freeze_what_start_made(app: Sanic, _: object) -> None:

@@ -121,7 +121,8 @@ PATCHES = (
     Patch(EndpointConfig, "request",
           source_sha256="ccdb778aed8208e23cde3c3f47eac7fbbbb735dac8f7ef7254d54451c64ad608",
           replacement=request_elsewhere,
-          why="wait for other servers with the turn's place in the queue given up (bot.turns)"),
+          why="wait for other servers with the turn's place in the queue given up (bot.turns), "
+              "and answer calls of the actions this process runs (bot.in_process_actions)"),
     Patch(EndpointConfig, "session",
           source_sha256="e55aa13d9d4fb4bc440ac33b870a97ee162b76dda7ccb6bf68433567475fdffb",
           replacement=kept_session,

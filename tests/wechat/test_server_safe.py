@@ -119,9 +119,9 @@ async def test_one_message_delivered_three_times_is_answered_once(
 async def test_a_slow_answer_comes_by_customer_service(safe_wechat: WeChatSetup,
                                                        wechat: WeChatSimulator) -> None:
     user, fake = openid(), safe_wechat.fake
-    safe_wechat.proxy.slow_users.add(user)  # the action server holds this user's turn
+    safe_wechat.proxy.slow_users.add(user)  # the action server holds the booking form's turn
     fetches = fake.token_fetches
-    delivered = await safe_wechat.send(wechat, wechat.text(user, "我喺香港，可唔可以辦江門嘅物業登記？"))
+    delivered = await safe_wechat.send(wechat, wechat.text(user, "我想預約視像辦物業登記"))
     assert (delivered.status, delivered.body, delivered.deliveries) == (200, "success", 1)
     assert delivered.seconds < 5
     (answer,) = await fake.wait_for_texts(user, timeout=20)
