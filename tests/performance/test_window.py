@@ -171,6 +171,16 @@ async def test_connections_are_tuned_for_their_database(stores,
     assert user_texts(await windowed.retrieve("tuned")) == ["hello", "hello"]
 
 
+def test_the_reads_have_their_indexes_made_once(store_kwargs: dict[str, Any]) -> None:
+    stores = [ConversationStore(domain=DOMAIN, history_turns=TURNS, **store_kwargs)
+              for _ in range(2)]  # the second finds the table and its indexes made
+    wanted = {index.name for index in stores[0]._statements.indexes}
+    found = {index["name"] for index in sa.inspect(stores[1].engine).get_indexes("events")}
+    assert wanted <= found
+    for store in stores:
+        store.engine.dispose()
+
+
 async def test_a_short_database_outage_is_waited_out(tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     from bot.conversations import patience, window
