@@ -28,6 +28,7 @@ from sanic.request import Request
 
 from bot.access import ACTION_TOKEN_ENV, require_token
 from bot.catalog import default_catalog
+from bot.catalog.search import prepare_lookups
 from bot.privacy import install_log_masking
 from bot.staff.notices import take_pending
 
@@ -80,8 +81,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: set {ACTION_TOKEN_ENV} (the token endpoints.yml gives Rasa for this server)",
               file=sys.stderr)
         return 2
-    # fail at start, with the file and field named, rather than on the first question
-    default_catalog()
+    # fail at start, with the file and field named, and build the catalog's lookups, rather than
+    # on the first question
+    prepare_lookups(default_catalog())
     build_app(token).run(host=args.host, port=args.port, workers=1, access_log=False, motd=False)
     return 0
 

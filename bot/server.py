@@ -42,6 +42,7 @@ from sanic.request import Request
 from bot import in_process_actions, patches
 from bot.access import API_TOKEN_ENV, require_token
 from bot.catalog import default_catalog
+from bot.catalog.search import prepare_lookups
 from bot.channels.notices import ask_action_server
 from bot.channels.origins import allowed_origins, origin_patterns
 from bot.channels.widget import add_widget_routes
@@ -117,9 +118,10 @@ async def _warm_up(app: Sanic, _: object) -> None:
     agent = getattr(app.ctx, "agent", None)
     if agent is not None and agent.is_ready():
         await agent.parse_message(WARM_UP_TEXT)
-    # the actions this process runs, the catalog they read and the phrases they answer with
+    # the actions this process runs, the catalog they read (with its lookups) and the phrases
+    # they answer with
     in_process_actions.executor()
-    default_catalog()
+    prepare_lookups(default_catalog())
     Phrases(EN)("more_expired")
 
 

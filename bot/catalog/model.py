@@ -261,7 +261,19 @@ class Catalog:
             if self.regions[point.region].area in (HONG_KONG, MACAU))
 
     def points_handling(self, service: Service) -> list[ServicePoint]:
+        handling = self.points_by_service().get(service.id)
+        if handling is not None and self.services.get(service.id) is service:
+            return list(handling)
         return [p for p in self.points.values() if p.handles_service(service)]
+
+    def points_by_service(self) -> Mapping[str, tuple[ServicePoint, ...]]:
+        """The points that handle each service of the catalog, worked out once: an overview
+        asks it of every service (thousands of checks)."""
+        if "points_by_service" not in self._cache:
+            self._cache["points_by_service"] = {
+                s.id: tuple(p for p in self.points.values() if p.handles_service(s))
+                for s in self.services.values()}
+        return self._cache["points_by_service"]
 
     def most_specific_region(self, region_ids: Iterable[str]) -> str | None:
         """Of several regions named together ("香港中環"), the district wins over its area."""

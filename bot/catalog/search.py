@@ -24,6 +24,8 @@ _HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
 _LATIN_WORD = re.compile(r"[a-z0-9]+")
 _ENGLISH_STOPWORDS = {"a", "an", "the", "of", "for", "to", "in", "on", "and", "or", "my", "i"}
 MIN_CLOSENESS = 0.34
+# the kinds of entry looked for in messages (each a mapping of the catalog, by id)
+_KINDS = ("services", "categories", "regions", "points")
 
 
 @dataclass(frozen=True)
@@ -109,10 +111,16 @@ def _index(catalog: Catalog, kind: str) -> TermIndex:
     return catalog._cache[kind]
 
 
+def prepare_lookups(catalog: Catalog) -> None:
+    """Builds what turns look things up in (each kind's term index, which points handle which
+    service) at a server's start, instead of during the first resident's question."""
+    for kind in _KINDS:
+        _index(catalog, kind)
+    catalog.points_by_service()
+
+
 def _entries(catalog: Catalog, kind: str) -> Iterable[tuple[str, Iterable[str]]]:
-    collections = {"services": catalog.services, "categories": catalog.categories,
-                   "regions": catalog.regions, "points": catalog.points}
-    for entry_id, entry in collections[kind].items():
+    for entry_id, entry in getattr(catalog, kind).items():
         yield entry_id, (entry.name["zh"], entry.name["en"], *entry.aliases)
 
 
@@ -134,7 +142,8 @@ def search_services(catalog: Catalog, text: str) -> ServiceSearch:
 
 
 def find_ids(catalog: Catalog, kind: str, text: str) -> list[str]:
-    """Ids of the categories, regions or points ("categories", "regions", "points") named in text."""
+    """Ids of the services, categories, regions or points ("services", "categories", "regions",
+    "points") named in text, longest name first."""
     return [m.id for m in _index(catalog, kind).find(normalise(text).text)]
 
 

@@ -21,7 +21,7 @@ from bot.booking.conversation.words import asks_for_change, field_in, id_type_in
 from bot.booking.identity import document_type_of
 from bot.booking.when import WhenRequest
 from bot.catalog.model import Catalog
-from bot.catalog.search import resolve, search_services
+from bot.catalog.search import find_ids, resolve
 
 # not \b: Chinese characters are word characters, and "編號係JM-…" must match
 _REFERENCE = re.compile(r"(?<![A-Z0-9])JM[\s-]*([A-Z0-9]{4})[\s-]*([A-Z0-9]{4})(?![A-Z0-9])",
@@ -132,8 +132,7 @@ def _service_value(catalog: Catalog, turn: FormTurn) -> dict[str, Any] | None:
         return {"booking_service": "", "booking_service_candidate": None}
     named = resolve(catalog, "services", turn.entities.get("service"))
     if not named and turn.text:
-        found = search_services(catalog, turn.text).found
-        named = found[0].id if found else None
+        named = next(iter(find_ids(catalog, "services", turn.text)), None)
     if not named and yes_or_no(turn.text, turn.intent) is not None:
         return {"booking_service": None}  # a bare yes or no names nothing: ask again
     return {"booking_service": named} if named else None
