@@ -17,12 +17,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import language_of, typed_text
+from bot.blocking import off_loop
 from bot.booking import timetable
 from bot.booking.schedule import beijing_now
 from bot.dialogue import error_reply
 from bot.replies import Phrases, Reply
 from bot.staff import callbacks, chat, ratings
-from bot.staff.database import centre_engine, off_loop
+from bot.staff.database import centre_engine
 from bot.staff.masking import last_turns
 from bot.staff.settings import settings
 

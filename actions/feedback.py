@@ -17,10 +17,11 @@ from rasa_sdk.types import DomainDict
 
 from actions.base import language_of, latest_entities, typed_text
 from actions.callbacks import Says, channel_of, extracted
+from bot.blocking import off_loop
 from bot.booking.schedule import beijing_now
 from bot.replies import Phrases
 from bot.staff import chat, ratings
-from bot.staff.database import centre_engine, off_loop
+from bot.staff.database import centre_engine
 
 logger = logging.getLogger(__name__)
 # what was rated, from the action the offer follows

@@ -48,6 +48,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.blocking import off_loop
 from bot.conversations.patience import OUTAGE_WAIT, patiently
 from bot.conversations.statements import EventStatements, event_row
 
@@ -57,6 +58,11 @@ DEFAULT_HISTORY_TURNS = 10
 _PAUSE = (ConversationPaused.type_name, ConversationResumed.type_name)
 _LOOP_AND_PAUSE = (ActiveLoop.type_name, *_PAUSE)
 _STATE_TYPES = (SlotSet.type_name, Restarted.type_name, AllSlotsReset.type_name, *_LOOP_AND_PAUSE)
+# A load or save runs in a worker thread (the event loop goes on, e.g. understanding the message:
+# bot.patches.understanding); one the database has not answered in this long fails the turn, and
+# the channel says so. A database that refuses or drops connections is waited out instead
+# (WaitForDatabase).
+DATABASE_DEADLINE = 10.0
 # on a loaded tracker: how many of its events are already stored (the rest are this turn's)
 _STORED = "_window_stored_events"
 
@@ -89,6 +95,9 @@ class HistoryWindow:
                         fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
         if fetch_events_from_all_sessions:
             return await super()._retrieve(sender_id, True)  # type: ignore[misc]
+        return await off_loop(self._load_window, sender_id, deadline=DATABASE_DEADLINE)
+
+    def _load_window(self, sender_id: str) -> DialogueStateTracker | None:
         store: SQLTrackerStore = self  # type: ignore[assignment]
         with store.engine.connect() as connection:
             events = self._window_events(connection, sender_id)
@@ -149,12 +158,16 @@ class HistoryWindow:
         one ``INSERT`` and one transaction (Rasa adds and flushes one ORM object per event)."""
         store: SQLTrackerStore = self  # type: ignore[assignment]
         await store.stream_events(tracker)
+        await off_loop(self._insert_turn, tracker, deadline=DATABASE_DEADLINE)
+        setattr(tracker, _STORED, len(tracker.events))
+
+    def _insert_turn(self, tracker: DialogueStateTracker) -> None:
+        store: SQLTrackerStore = self  # type: ignore[assignment]
         with store.engine.begin() as connection:
             rows = [event_row(tracker.sender_id, event)
                     for event in self._additional_events(connection, tracker)]
             if rows:  # an INSERT without parameter sets would add one row of defaults
                 connection.execute(self._statements.insert, rows)
-        setattr(tracker, _STORED, len(tracker.events))
 
     async def stream_events(self, tracker: DialogueStateTracker) -> None:
         """Publishes this turn's events to the event broker, if one is configured (Rasa's own

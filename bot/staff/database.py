@@ -3,11 +3,8 @@ staff desk's tables."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from datetime import datetime
 from functools import cache
-from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 
@@ -16,10 +13,6 @@ from bot.booking.__main__ import database_url
 from bot.booking.schedule import BEIJING
 from bot.booking.store import BookingStore
 from bot.staff.tables import metadata
-
-# Database work from an event loop runs in a thread with this deadline (actions, the notifier).
-DEADLINE_SECONDS = 3.0
-T = TypeVar("T")
 
 
 def stamp(moment: datetime) -> str:
@@ -39,9 +32,3 @@ def open_engine(url: str) -> Engine:
 def centre_engine() -> Engine:
     """The engine of this process, on BOOKING_DATABASE_URL (var/booking.db by default)."""
     return open_engine(database_url())
-
-
-async def off_loop(function: Callable[..., T], *args: Any,
-                   deadline: float = DEADLINE_SECONDS) -> T:
-    """Runs blocking database work in a thread, so the event loop never waits for it."""
-    return await asyncio.wait_for(asyncio.to_thread(function, *args), deadline)

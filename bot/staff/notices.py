@@ -17,12 +17,13 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Engine
 
+from bot.blocking import off_loop
 from bot.booking.conversation.times import slot_long
 from bot.booking.schedule import beijing_now
 from bot.catalog import default_catalog
 from bot.language import reply_language
 from bot.replies import Phrases, Reply, payload
-from bot.staff.database import centre_engine, off_loop, stamp
+from bot.staff.database import centre_engine, stamp
 from bot.staff.tables import notices
 
 logger = logging.getLogger(__name__)

@@ -24,12 +24,12 @@ from rasa.core.tracker_store import TrackerStore
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from bot.blocking import off_loop
 from bot.booking.schedule import BEIJING
 from bot.booking.tables import BOOKED, bookings, timestamp
 from bot.conversations.reading import conversation_events, conversations_with_slot
 from bot.language import reply_language
 from bot.staff import notices
-from bot.staff.database import off_loop
 from bot.staff.settings import settings
 from bot.state import ChannelState, channel_state, notice_flags
 

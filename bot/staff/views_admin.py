@@ -8,10 +8,10 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.blocking import off_loop
 from bot.booking.schedule import BEIJING
 from bot.booking.tables import timestamp
 from bot.staff import audit, timetable_admin
-from bot.staff.database import off_loop
 from bot.staff.timetable_admin import NeedsResolving
 from bot.staff.web import desk_of, form_of, redirect, render, requires
 from bot.staff.wording import Wording

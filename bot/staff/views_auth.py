@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from bot.blocking import off_loop
 from bot.staff import accounts
-from bot.staff.database import off_loop
 from bot.staff.sessions import Session
 from bot.staff.settings import settings
 from bot.staff.web import (

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from bot.blocking import off_loop
 from bot.staff import callbacks
-from bot.staff.database import off_loop
 from bot.staff.tables import CALLBACK_OUTCOMES
 from bot.staff.web import DeskError, desk_of, form_of, redirect, render, requires
 

@@ -10,12 +10,12 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.blocking import off_loop
 from bot.booking.schedule import BEIJING
 from bot.booking.store import NotFound
 from bot.booking.tables import BOOKED, timestamp
 from bot.staff import exports
 from bot.staff.bookings import DeskConflict
-from bot.staff.database import off_loop
 from bot.staff.notices import notices_of
 from bot.staff.notify import Notifier
 from bot.staff.tables import OUTCOMES, REASONS

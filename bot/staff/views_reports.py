@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from bot.blocking import off_loop
 from bot.insights.collect import last_days
 from bot.insights.render import TEMPLATES, context, unanswered_csv
 from bot.insights.report import Report
-from bot.staff.database import off_loop
 from bot.staff.web import DeskError, desk_of, render, requires
 
 MAX_DAYS = 90

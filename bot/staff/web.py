@@ -20,10 +20,10 @@ import jinja2
 from aiohttp import web
 from sqlalchemy.engine import Engine
 
+from bot.blocking import off_loop
 from bot.catalog.model import Catalog
 from bot.staff import accounts
 from bot.staff.bookings import DeskBookings
-from bot.staff.database import off_loop
 from bot.staff.sessions import COOKIE, EXPIRED, INVALID, Session, decode, encode
 from bot.staff.wording import Wording
 

@@ -203,3 +203,46 @@ async def test_a_short_database_outage_is_waited_out(tmp_path: Path,
     failures = iter([True])
     with pytest.raises(sa.exc.OperationalError):
         await store.retrieve("patient")
+
+
+async def test_loads_and_saves_wait_for_the_database_off_the_event_loop(
+        stores, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While a load or a save waits for the database, the process goes on with other work (the
+    message's understanding, other conversations); one that takes too long fails the turn."""
+    import asyncio
+    import time
+
+    from bot.conversations import window
+
+    store, _ = stores
+    await turn(store, "slow")
+    slow_query = 0.3
+
+    def slowly(original: Any) -> Any:
+        def run(self: Any, *args: Any) -> Any:
+            time.sleep(slow_query)  # a database that takes its time, in the thread that waits
+            return original(self, *args)
+        return run
+
+    monkeypatch.setattr(window.HistoryWindow, "_window_events",
+                        slowly(window.HistoryWindow._window_events))
+    monkeypatch.setattr(window.HistoryWindow, "_additional_events",
+                        slowly(window.HistoryWindow._additional_events))
+    ticks: list[float] = []
+
+    async def other_work() -> None:
+        while True:
+            ticks.append(time.monotonic())
+            await asyncio.sleep(0.01)
+
+    ticking = asyncio.create_task(other_work())
+    try:
+        tracker = await turn(store, "slow", text="again")
+    finally:
+        ticking.cancel()
+    assert user_texts(tracker) == ["hello", "again"]
+    assert len(ticks) >= 2 * slow_query / 0.01 / 2  # the loop kept running through both waits
+
+    monkeypatch.setattr(window, "DATABASE_DEADLINE", slow_query / 3)
+    with pytest.raises(asyncio.TimeoutError):
+        await store.retrieve("slow")
