@@ -23,20 +23,26 @@ from typing import Any
 from rasa.core.actions.action import RemoteAction
 from rasa.core.featurizers.tracker_featurizers import TrackerFeaturizer
 from rasa.core.policies.rule_policy import RulePolicy
+from rasa.core.processor import MessageProcessor
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
 from rasa.utils.endpoints import EndpointConfig
 from rasa.utils.tensorflow.models import RasaModel
 
 from bot.patches.action_results import validate_action_result
+from bot.patches.copies import copy_from_state
 from bot.patches.events import resolve_by_type
+from bot.patches.features import combine_sparse_at_once
 from bot.patches.graph import run_in_order
 from bot.patches.prediction import predict_with_traced_graph
 from bot.patches.rules import possible_rule_keys
 from bot.patches.sessions import kept_session
 from bot.patches.states import create_states_once
+from bot.patches.understanding import log_message_understood_while_loading
 from bot.patches.waiting import request_elsewhere
 
 logger = logging.getLogger(__name__)
@@ -140,6 +146,36 @@ PATCHES = (
                "64a108b016b46e573d6020b755a6036439dc207a364b45c9ea5dcb0f18dc7068"),
               (RulePolicy, "_does_rule_match_state",
                "d3109c1a97de319ceee17570d2d96b51c2fa0006379c5a491d5ed7df136666a7"))),
+    Patch(Message, "_combine_features",
+          source_sha256="6f88fa43154948bd3f5285324dcba76bf4f80a4a8632a02dff16cd0b0f9631fa",
+          replacement=staticmethod(combine_sparse_at_once),
+          why="join a message's sparse features in one step instead of one hstack per featurizer",
+          reproduces=(
+              (Features, "_combine_sparse_features",
+               "9837d864e5983243704cf14616ef9abe181c6f141cc0f9b324c4310629cc133d"),)),
+    Patch(DialogueStateTracker, "copy",
+          source_sha256="dfa48dca9f355ad1b42c625bc6f6370bafe83514ed17a77904ed64c67bf07285",
+          replacement=copy_from_state,
+          why="duplicate a tracker from its state instead of replaying all its events",
+          reproduces=(
+              (DialogueStateTracker, "travel_back_in_time",
+               "09d16f28f007492f653b504cf2b6064dc453444c524799378609a85b04efd632"),
+              (DialogueStateTracker, "init_copy",
+               "429fcd2243b9e0e1a6e8ffc3057a4f2fb4ecbb677055c644129bc65b6cd32b75"),
+              (DialogueStateTracker, "__init__",
+               "8f39eb22462aa62b140d9da1f6db986cbc76383d8f7cc4e3dc7664fa7d84cb2d"),
+              (DialogueStateTracker, "_reset",
+               "190858eaf560a0c0a86f45dca86498f8a9fada57ddb6c7dd1e68648c9779e103"))),
+    Patch(MessageProcessor, "log_message",
+          source_sha256="f2f8ec66a291d83d783b7acda52bbc0cc2a093b27a67625d8b9882e95138fac1",
+          replacement=log_message_understood_while_loading,
+          why="understand a message while its conversation loads, when the NLU graph does not "
+              "read the conversation",
+          reproduces=(
+              (MessageProcessor, "_handle_message_with_tracker",
+               "f42e1ae303933d9ffed67c0b879a946d68bee26ab9c991676c62d9c0f7e374d2"),
+              (MessageProcessor, "parse_message",
+               "b98d8e49b9f2c433040af62752212dc374600d50cd21deec82386642b64d30dc"))),
 )
 
 

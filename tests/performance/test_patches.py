@@ -298,3 +298,146 @@ def test_rules_read_once_fit_the_conversations_rasas_fit() -> None:
             lookup.pop(next(iter(lookup)))
             lookup[rule(2)] = "utter_y"
     assert fitted > 300  # the rules fitted often enough for the comparison to mean something
+
+
+def test_sparse_features_joined_at_once_equal_rasas_hstacks() -> None:
+    import scipy.sparse
+    from rasa.shared.nlu.training_data.features import Features
+
+    from bot.patches.features import _rasas_combine, combine_sparse_at_once
+
+    rng = np.random.default_rng(7)
+    origins = ["regex", "words", "characters"]
+
+    def features(rows: int, widths: tuple[int, ...], dtypes: tuple[Any, ...],
+                 sparse_format: str = "coo") -> list[Features]:
+        densities = (0.5, 0.02, 0.0)  # the last featurizer found nothing in the message
+        return [Features(scipy.sparse.random(rows, width, density=densities[i], dtype=dtypes[i],
+                                             format=sparse_format, random_state=rng),
+                         "sequence", "text", origins[i])
+                for i, width in enumerate(widths)]
+
+    cases = [features(rows, (4, 2247, 8159), dtypes) for rows in (1, 3, 12)
+             for dtypes in ((np.float64,) * 3, (np.float32, np.float64, np.float32))]
+    cases += [features(5, (4, 30), (np.float32, np.float32)),
+              features(2, (4, 30), (np.float64, np.float64), sparse_format="csr")]
+    for case in cases:
+        ours, rasas = combine_sparse_at_once(case, origins), _rasas_combine(case, origins)
+        assert (ours.type, ours.attribute, ours.origin) == (rasas.type, rasas.attribute, rasas.origin)
+        assert type(ours.features) is type(rasas.features)
+        assert ours.features.shape == rasas.features.shape
+        for part in ("row", "col", "data"):
+            ours_part = getattr(ours.features.tocoo(), part)
+            rasas_part = getattr(rasas.features.tocoo(), part)
+            assert ours_part.dtype == rasas_part.dtype
+            np.testing.assert_array_equal(ours_part, rasas_part)
+    # what Rasa refuses, refused with Rasa's error
+    mismatched = [*features(2, (4,), (np.float64,)), *features(3, (5,), (np.float64,))]
+    with pytest.raises(ValueError, match="sequence dimensions do not match"):
+        combine_sparse_at_once(mismatched, origins)
+
+
+def _tracker_state(tracker: Any) -> dict[str, Any]:
+    """Everything a tracker holds, in comparable form (an empty message compared as empty: Rasa
+    makes a new one, with its own timestamp, on every reset)."""
+    import dataclasses
+
+    def event(value: Any) -> Any:
+        if value is None or not getattr(value, "timestamp", None):
+            return value
+        return value if value in tracker.events else ("empty", type(value).__name__, value.text)
+
+    return {
+        "attributes": sorted(vars(tracker)),
+        "events": [id(e) for e in tracker.events], "maxlen": tracker.events.maxlen,
+        "sender": (tracker.sender_id, tracker.sender_source, tracker.is_rule_tracker),
+        "slots": {name: (type(slot), slot.name, slot.value, slot._has_been_set)
+                  for name, slot in tracker.slots.items()},
+        "paused": tracker._paused, "followup": tracker.followup_action,
+        "latest_action": tracker.latest_action,
+        "latest_message": event(tracker.latest_message),
+        "latest_bot_utterance": event(tracker.latest_bot_utterance),
+        "active_loop": dataclasses.asdict(tracker.active_loop) if tracker.active_loop else None,
+        "ids": (tracker.model_id, tracker.assistant_id),
+    }
+
+
+def test_a_tracker_copied_from_its_state_equals_rasas_replayed_copy() -> None:
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        ActionExecutionRejected,
+        ActionReverted,
+        ActiveLoop,
+        AllSlotsReset,
+        BotUttered,
+        ConversationPaused,
+        ConversationResumed,
+        DefinePrevUserUtteredFeaturization,
+        EntitiesAdded,
+        FollowupAction,
+        LoopInterrupted,
+        Restarted,
+        SessionStarted,
+        SlotSet,
+        UserUtteranceReverted,
+        UserUttered,
+    )
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.patches.copies import _rasas_copy, copy_from_state
+
+    domain = Domain.from_yaml("""
+version: "3.1"
+intents: [ask, book]
+slots:
+  service: {type: text, mappings: [{type: custom}]}
+  confirmed: {type: bool, mappings: [{type: custom}]}
+  choices: {type: list, mappings: [{type: custom}]}
+  count: {type: float, initial_value: 1.0, mappings: [{type: custom}]}
+  requested_slot: {type: any, mappings: [{type: custom}]}
+forms:
+  booking_form: {required_slots: [service]}
+""")
+    rng = random.Random(11)
+
+    def user() -> UserUttered:
+        return UserUttered(rng.choice(["hi", "book", "改時間"]),
+                           {"name": rng.choice(["ask", "book"]), "confidence": 1.0},
+                           [{"entity": "service", "value": "x"}] if rng.random() < 0.3 else [])
+
+    makers = [
+        user, lambda: ActionExecuted("action_listen"),
+        lambda: ActionExecuted(rng.choice(["action_answer", "booking_form", "utter_hi"])),
+        lambda: SlotSet("service", rng.choice(["tax", None])),
+        lambda: SlotSet("confirmed", rng.choice([True, False])),
+        lambda: SlotSet("choices", ["a", "b"]), lambda: SlotSet("count", 3.0),
+        lambda: ActiveLoop(rng.choice(["booking_form", None])),
+        lambda: LoopInterrupted(rng.random() < 0.5),
+        lambda: ActionExecutionRejected("booking_form"),
+        lambda: FollowupAction("action_answer"), lambda: BotUttered("hello", {"buttons": []}),
+        ConversationPaused, ConversationResumed, Restarted, AllSlotsReset, SessionStarted,
+        UserUtteranceReverted, ActionReverted,
+        lambda: DefinePrevUserUtteredFeaturization(rng.random() < 0.5),
+        lambda: EntitiesAdded([{"entity": "region", "value": "hk"}]),
+    ]
+    compared = 0
+    for _ in range(150):
+        tracker = DialogueStateTracker.from_events("c", [], domain.slots)
+        for _ in range(rng.randint(0, 60)):
+            tracker.update(rng.choice(makers)())
+            if rng.random() < 0.3:
+                ours, rasas = copy_from_state(tracker), _rasas_copy(tracker)
+                assert _tracker_state(ours) == _tracker_state(rasas), list(tracker.events)
+                compared += 1
+        tracker.model_id = "model"  # the processor sets it on the trackers it loads
+        assert _tracker_state(copy_from_state(tracker)) == _tracker_state(_rasas_copy(tracker))
+    assert compared > 500
+    # the duplicate is its own: changing it leaves the original as it was
+    tracker.update_with_events([user(), ActiveLoop("booking_form")], domain)
+    before = _tracker_state(tracker)
+    duplicate = copy_from_state(tracker)
+    duplicate.update_with_events([LoopInterrupted(True), ActionExecutionRejected("booking_form"),
+                                  SlotSet("service", "changed"), ActionExecuted("action_answer"),
+                                  user()], domain)
+    assert _tracker_state(tracker) == before
