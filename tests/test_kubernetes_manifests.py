@@ -1,0 +1,77 @@
+"""deploy/kubernetes/: every container is given the settings its process needs, and every secret
+it reads is one that create-secret asks the operator for. (`make validate-deploy` checks the
+manifests against the Kubernetes schemas; this checks what the schemas cannot.)"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.access import ACTION_TOKEN_ENV
+
+MANIFESTS = Path(__file__).resolve().parents[1] / "deploy" / "kubernetes"
+
+# what each process reads from its environment and cannot run without (optional ones, such as
+# WeChat's, are left out)
+NEEDS = {
+    "bot.server": {"REDIS_URL", "WIDGET_SESSION_SECRET", "ALLOWED_ORIGINS"},
+    "bot.action_server": {ACTION_TOKEN_ENV, "BOOKING_API_URL", "BOOKING_API_TOKEN",
+                          "BOOKING_DATABASE_URL", "REDIS_URL"},
+    "bot.booking": {"BOOKING_API_TOKEN", "BOOKING_DATABASE_URL"},
+    "bot.staff": {"BOOKING_DATABASE_URL", "STAFF_SESSION_SECRET", "REDIS_URL"},
+}
+
+
+def _documents() -> list[dict[str, Any]]:
+    return [document for path in sorted(MANIFESTS.glob("*.yaml"))
+            for document in yaml.safe_load_all(path.read_text(encoding="utf-8")) if document]
+
+
+def _config() -> dict[str, str]:
+    return next(d["data"] for d in _documents() if d["kind"] == "ConfigMap")
+
+
+def _containers() -> list[dict[str, Any]]:
+    return [container for d in _documents() if d["kind"] == "Deployment"
+            for container in d["spec"]["template"]["spec"]["containers"]]
+
+
+def _module(container: dict[str, Any]) -> str:
+    command = container["command"]
+    return command[command.index("-m") + 1]
+
+
+def _given(container: dict[str, Any]) -> set[str]:
+    names = {entry["name"] for entry in container.get("env", [])}
+    if any("configMapRef" in source for source in container.get("envFrom", [])):
+        names |= {key for key in _config() if re.fullmatch(r"[A-Z][A-Z0-9_]*", key)}
+    return names
+
+
+def test_every_process_of_the_assistant_is_deployed() -> None:
+    assert {_module(container) for container in _containers()} == set(NEEDS)
+
+
+@pytest.mark.parametrize("container", _containers(), ids=lambda c: c["name"])
+def test_each_container_is_given_what_its_process_needs(container: dict[str, Any]) -> None:
+    needed = set(NEEDS[_module(container)])
+    if "--endpoints" in container["command"]:
+        # Rasa fills ${...} in endpoints.yml from the environment, and fails on a missing one
+        needed |= set(re.findall(r"\$\{(\w+)\}", _config()["endpoints.yml"]))
+    assert needed <= _given(container), sorted(needed - _given(container))
+
+
+def test_every_secret_read_is_one_the_operator_is_asked_for() -> None:
+    script = (MANIFESTS / "create-secret").read_text(encoding="utf-8")
+    listed = {name: set(re.search(rf"{name}=\(([^)]*)\)", script)[1].split())
+              for name in ("required", "optional")}
+    for container in _containers():
+        for entry in container.get("env", []):
+            reference = entry.get("valueFrom", {}).get("secretKeyRef")
+            if reference:
+                kind = "optional" if reference.get("optional") else "required"
+                assert reference["key"] in listed[kind], (container["name"], reference["key"])
