@@ -59,9 +59,10 @@ _PAUSE = (ConversationPaused.type_name, ConversationResumed.type_name)
 _LOOP_AND_PAUSE = (ActiveLoop.type_name, *_PAUSE)
 _STATE_TYPES = (SlotSet.type_name, Restarted.type_name, AllSlotsReset.type_name, *_LOOP_AND_PAUSE)
 # A load or save runs in a worker thread (the event loop goes on, e.g. understanding the message:
-# bot.patches.understanding); one the database has not answered in this long fails the turn, and
-# the channel says so. A database that refuses or drops connections is waited out instead
-# (WaitForDatabase).
+# bot.patches.understanding). One the database has not answered in this long is given up, as an
+# outage longer than WaitForDatabase waits is: Rasa's FailSafeTrackerStore then answers the turn
+# without its history and keeps it in memory only. Before, a database that hung stopped every
+# conversation of the process. A database that refuses or drops connections is waited out.
 DATABASE_DEADLINE = 10.0
 # on a loaded tracker: how many of its events are already stored (the rest are this turn's)
 _STORED = "_window_stored_events"
