@@ -134,14 +134,15 @@ class BookingApi:
             raise ApiError(400, "invalid_range",
                            f"'to' must be on or after 'from', at most {MAX_RANGE_DAYS} days later")
         starts = list(self.schedule.bookable_slots(self.clock(), first, last))
-        taken = await self._run(self.store.usage, starts)
+        # the timetable's slots are in Beijing time, so their ISO text is their key in the store
+        keys = [start.isoformat(timespec="minutes") for start in starts]
+        taken = await self._run(self.store.usage_by_key, keys)
         step = timedelta(minutes=self.schedule.slot_minutes)
         free = []
-        for start in starts:
-            left = self.schedule.capacity_at(start) - taken.get(start.isoformat(timespec="minutes"), 0)
+        for start, key in zip(starts, keys, strict=True):
+            left = self.schedule.capacity_at(start) - taken.get(key, 0)
             if left > 0:
-                free.append({"start": start.isoformat(timespec="minutes"),
-                             "end": (start + step).isoformat(timespec="minutes"),
+                free.append({"start": key, "end": (start + step).isoformat(timespec="minutes"),
                              "available": left})
         return web.json_response({"timezone": "+08:00", "slots": free})
 

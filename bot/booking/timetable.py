@@ -72,6 +72,8 @@ class Timetable(Schedule):
 
     def slots_on(self, day: date) -> Iterator[datetime]:
         """The slots of a day that can take bookings (closed ones left out)."""
+        if not self.closed_slots:  # the usual case: no slot's key to work out
+            return super().slots_on(day)
         return (s for s in super().slots_on(day) if timestamp(s) not in self.closed_slots)
 
     def all_slots_on(self, day: date) -> Iterator[datetime]:
@@ -82,6 +84,8 @@ class Timetable(Schedule):
         return timestamp(slot) in self.closed_slots
 
     def capacity_at(self, slot: datetime) -> int:
+        if not self.slot_capacity:
+            return self.capacity_per_slot
         return self.slot_capacity.get(timestamp(slot), self.capacity_per_slot)
 
     @property

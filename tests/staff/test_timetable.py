@@ -121,6 +121,8 @@ def test_the_desk_on_postgresql(postgres_url: str) -> None:
     desk.move(row["reference"], SLOT + timedelta(minutes=30), "staff_unavailable", "", "clerk1", NOW)
     assert desk.usage([SLOT, SLOT + timedelta(minutes=30)]) == {
         "2026-12-01T14:30+08:00": 0, "2026-12-01T15:00+08:00": 1}
+    # read as one range: the counters between the slots asked for are not theirs
+    assert desk.usage([SLOT - timedelta(minutes=30), SLOT + timedelta(minutes=60)]) == {}
     set_slot(engine, SLOT, True, None, "", "admin1", NOW)
     desk.cancel(row["reference"], "other", "", "clerk1", NOW)
     assert [b["status"] for b in desk.day(SLOT.date())] == ["cancelled"]
