@@ -135,6 +135,18 @@ async def test_a_typed_period_offers_the_free_slots_in_it(make_tracker, domain, 
     assert slots["booking_slot"] == "2026-12-02T10:00+08:00"  # that day, never another
 
 
+async def test_an_answer_that_names_no_time_gets_the_same_choices_again(make_tracker, domain,
+                                                                          stub) -> None:
+    shown = ["2026-12-02T09:00+08:00", "2026-12-02T09:30+08:00"]
+    tracker = form_tracker(make_tracker, "唔係呢個呀", "booking_slot",
+                           booking_service="property_registration", booking_slot_choices=shown)
+    slots, messages = await run(ValidateVideoBookingForm(), tracker, domain)
+    assert slots["booking_slot"] is None and slots["booking_slot_choices"] == shown
+    assert "沒看懂這個時間" in messages[0]["text"]
+    assert [b["payload"] for b in messages[-1]["buttons"][:-1]] == shown
+    assert stub.requests == []  # a slot picked from them is checked when it is picked
+
+
 async def test_a_typed_time_that_is_free_is_taken(make_tracker, domain, api) -> None:
     tracker = form_tracker(make_tracker, "next Wednesday 10:30", "booking_slot",
                            booking_service="property_registration")

@@ -11,6 +11,7 @@ from typing import Any
 from bot.booking.client import BookingClient, BookingRejected, BookingUnavailable
 from bot.booking.conversation import personal
 from bot.booking.conversation.times import (
+    Choice,
     choose,
     day_words,
     free_slots,
@@ -119,13 +120,18 @@ async def validate_time(client: BookingClient, turn: FormTurn, value: Any,
     request = read_when(str(value), earlier, turn.now.date())
     if not service_id:  # remembered until the service is known
         return Step({"booking_slot": None, "booking_when": request.as_slot()})
-    try:
-        free = [s for s in await free_slots(client, service_id, turn.now)
-                if s.isoformat(timespec="minutes") != exclude]
-    except BookingUnavailable:
-        return booking_down(turn)
     shown = [datetime.fromisoformat(c) for c in turn.slots.get("booking_slot_choices") or []]
-    choice = choose(request, shown, free, turn.now.date())
+    if request.is_empty and shown:
+        # nothing in it reads as a time: the choices just shown are offered again, as the slot
+        # question offers them, without asking the booking service (a slot picked is checked)
+        choice = Choice(request, offer=tuple(shown), why="slot_not_understood")
+    else:
+        try:
+            free = [s for s in await free_slots(client, service_id, turn.now)
+                    if s.isoformat(timespec="minutes") != exclude]
+        except BookingUnavailable:
+            return booking_down(turn)
+        choice = choose(request, shown, free, turn.now.date())
     if choice.slot:  # its day stays, so a later "改做三點" is that day at 15:00
         day = WhenRequest(choice.slot.date())
         return Step({"booking_slot": choice.slot.isoformat(timespec="minutes"),
