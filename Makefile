@@ -119,7 +119,7 @@ run-cluster: $(MODEL) $(NODE_MODULES) system-packages
 	$(PY) -m bot.cluster
 
 # the cluster under faults: a replica killed, the whole cluster restarted, PostgreSQL and Redis
-# restarted under load (bounded, loopback)
+# restarted under load, PostgreSQL away longer than the store waits (bounded, loopback)
 test-faults: $(MODEL) system-packages
 	$(PY) -m pytest -q -m faults tests/performance
 

@@ -181,8 +181,11 @@ class Cluster(Stack):
         self._start_service("postgres", postgres_server(self.postgres_port,
                                                         data_dir=self.data_dir / "postgres"))
 
-    def restart_postgres(self, down_for: float = 0.0) -> None:
+    def stop_postgres(self) -> None:
         self._stop_service("postgres")
+
+    def restart_postgres(self, down_for: float = 0.0) -> None:
+        self.stop_postgres()
         time.sleep(down_for)
         self.start_postgres()
 

@@ -27,6 +27,7 @@ over Rasa's ``SQLTrackerStore``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -60,9 +61,8 @@ _LOOP_AND_PAUSE = (ActiveLoop.type_name, *_PAUSE)
 _STATE_TYPES = (SlotSet.type_name, Restarted.type_name, AllSlotsReset.type_name, *_LOOP_AND_PAUSE)
 # A load or save runs in a worker thread (the event loop goes on, e.g. understanding the message:
 # bot.patches.understanding). One the database has not answered in this long is given up, as an
-# outage longer than WaitForDatabase waits is: Rasa's FailSafeTrackerStore then answers the turn
-# without its history and keeps it in memory only. Before, a database that hung stopped every
-# conversation of the process. A database that refuses or drops connections is waited out.
+# outage longer than WaitForDatabase waits is (see there). Before, a database that hung stopped
+# every conversation of the process. A database that refuses or drops connections is waited out.
 DATABASE_DEADLINE = 10.0
 # on a loaded tracker: how many of its events are already stored (the rest are this turn's)
 _STORED = "_window_stored_events"
@@ -239,6 +239,11 @@ def _sqlite_write_ahead_log(connection: Any, _: Any) -> None:
     cursor.close()
 
 
+class ConversationsUnavailable(RuntimeError):
+    """The conversation could not be loaded: its database stayed away longer than the store
+    waits, or did not answer before ``DATABASE_DEADLINE``."""
+
+
 class WaitForDatabase:
     """Rides out a short database outage (a restart, a failover); mix it in first.
 
@@ -247,7 +252,10 @@ class WaitForDatabase:
     answered out of context and never stored. Here a load or save that cannot reach the database
     tries again every half second, without blocking the server, for up to ``outage_wait``
     seconds (a PostgreSQL restart takes a few): the turn is answered late, in context, and
-    stored. A longer outage fails as before.
+    stored. A load that still fails raises ``ConversationsUnavailable``, which the fail-safe
+    wrapper lets through (``bot.patches.store_outage``): the turn is not answered out of context,
+    and the channel apologises with a retry button and a person to contact. A save that still
+    fails goes to Rasa's memory store: its answer was already given, in context.
     """
 
     outage_wait: float = OUTAGE_WAIT
@@ -259,8 +267,12 @@ class WaitForDatabase:
     async def _retrieve(self, sender_id: str,
                         fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
         inner = super()._retrieve  # type: ignore[misc]
-        return await patiently(lambda: inner(sender_id, fetch_events_from_all_sessions),
-                               _unreachable, self.outage_wait)
+        try:
+            return await patiently(lambda: inner(sender_id, fetch_events_from_all_sessions),
+                                   _unreachable, self.outage_wait)
+        except (sa.exc.OperationalError, asyncio.TimeoutError) as error:
+            raise ConversationsUnavailable("the conversation store's database is away") \
+                from error
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         inner = super().save  # type: ignore[misc]

@@ -4,7 +4,9 @@ The project cannot edit the installed package, so a fix it needs before upstream
 here, at start (``bot.server.main`` calls ``apply_all``). Each patch:
 
 - names the function it replaces and why;
-- keeps what the function does, and only changes what it costs;
+- keeps what the function does, and only changes what it costs (one exception, named in its
+  ``why``: ``store_outage`` says "try again" when the conversations' database is away, where
+  Rasa answered out of context);
 - checks, before patching, that the function is still the one it was written against (a hash of
   its source). A Rasa upgrade that moves or changes it makes ``apply_all`` raise at start, and
   ``tests/performance/test_patches.py`` fail, rather than patching the wrong thing or silently running
@@ -24,6 +26,7 @@ from rasa.core.actions.action import RemoteAction
 from rasa.core.featurizers.tracker_featurizers import TrackerFeaturizer
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.core.processor import MessageProcessor
+from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
@@ -42,6 +45,7 @@ from bot.patches.prediction import predict_with_traced_graph
 from bot.patches.rules import possible_rule_keys
 from bot.patches.sessions import kept_session
 from bot.patches.states import create_states_once
+from bot.patches.store_outage import retrieve_unless_unavailable
 from bot.patches.understanding import log_message_understood_while_loading
 from bot.patches.waiting import request_elsewhere
 
@@ -176,6 +180,11 @@ PATCHES = (
                "f42e1ae303933d9ffed67c0b879a946d68bee26ab9c991676c62d9c0f7e374d2"),
               (MessageProcessor, "parse_message",
                "b98d8e49b9f2c433040af62752212dc374600d50cd21deec82386642b64d30dc"))),
+    Patch(FailSafeTrackerStore, "retrieve",
+          source_sha256="35d77318b0cc79771af3c667bc8c34cd5a56e494eaa8c4d713fd754b9d00d276",
+          replacement=retrieve_unless_unavailable,
+          why="let the conversation store say its database is away (the channel then apologises "
+              "with a retry) instead of answering the message as a new conversation"),
 )
 
 

@@ -1,6 +1,7 @@
 """The one-machine cluster under faults (`make test-faults`): a conversation alternating between
-the replicas, a replica killed under load, PostgreSQL and then Redis restarted under load, and the
-whole cluster stopped and started again. Loads are bounded and on loopback. The figures go to
+the replicas, a replica killed under load, PostgreSQL and then Redis restarted under load,
+PostgreSQL away for longer than the conversation store waits, and the whole cluster stopped and
+started again. Loads are bounded and on loopback. The figures go to
 var/bench/faults.json and to the end of the test run's output.
 """
 
@@ -31,6 +32,7 @@ from bench.common import RESULTS_DIR, message_pool
 from bot.channels.limits import LOAD_TEST_ENVIRONMENT
 from bot.channels.reliable import REST_CONVERSATION_PREFIX
 from bot.cluster import TRACKER_DATABASE, Cluster
+from bot.conversations.patience import OUTAGE_WAIT
 from bot.conversations.store import ConversationStore
 from bot.dialogue import error_reply
 from bot.language import LANGUAGES
@@ -278,6 +280,47 @@ def test_postgres_then_redis_restarted_under_load_recover_by_themselves(
     assert tail and not failed(tail)
     (ask_time,) = say(ThroughNginx(cluster), "我想預約視像辦物業登記")
     assert ask_time["buttons"], "the booking service offers times again"
+
+
+def test_postgres_away_longer_than_the_wait_gets_the_apology_not_an_answer_out_of_context(
+        cluster: Cluster, figures: dict[str, Any]) -> None:
+    """A turn that cannot load its conversation tells the resident to try again (with a button
+    that sends the message again) rather than answering as if the conversation had just begun.
+    Away for two waits and more, so that turns which start while it is away wait their
+    ``OUTAGE_WAIT`` and give up; a turn's load may start later than its request (behind others
+    in the turn queue), and is answered in context if the database is back by then."""
+    away = 2 * OUTAGE_WAIT + 3
+    at: dict[str, float] = {}
+
+    def take_postgres_away() -> None:
+        cluster.stop_postgres()
+        at["gone"] = time.time()
+        time.sleep(away)
+        cluster.start_postgres()
+        at["back"] = time.time()
+
+    requests = load_with_faults(cluster, away + 16, [(3, take_postgres_away)])
+    started_while_away = [r for r in requests if at["gone"] < r.start < at["back"]]
+    outcomes = {"apology": len([r for r in started_while_away if r.outcome == "apology"]),
+                "no answer": len([r for r in started_while_away if r.outcome == "error"]),
+                # it could not have been loaded: answered out of context
+                "answered while it was away": len([r for r in started_while_away
+                                                   if r.outcome == "ok" and r.end < at["back"]]),
+                "answered once it was back": len([r for r in started_while_away
+                                                  if r.outcome == "ok" and r.end >= at["back"]])}
+    # Rasa's fail-safe store answered such a turn as a new conversation and never stored it
+    outcomes["answered but not stored"] = sum(
+        len(lost([r for r in started_while_away if r.sender == sender and r.outcome == "ok"],
+                 stored_user_texts(cluster, sender)))
+        for sender in {r.sender for r in started_while_away})
+    figures[f"PostgreSQL away {away:.0f} s (the store waits {OUTAGE_WAIT:.0f} s)"] = {
+        **_recovery(requests, at["gone"], at["back"]),
+        "turns started while it was away": outcomes}
+    assert outcomes["apology"] and not outcomes["no answer"], outcomes
+    assert not outcomes["answered while it was away"], outcomes
+    assert not outcomes["answered but not stored"], outcomes
+    tail = [r for r in requests if r.start > at["back"] + 3]
+    assert tail and not failed(tail)
 
 
 # the booking conversation, step by step: what to say, and what the answer shows

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -31,6 +31,7 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.conversations.store import ConversationStore, Redaction
+from bot.conversations.window import ConversationsUnavailable
 from tests.security.conftest import NAME, PHONE
 
 TURNS = 3
@@ -253,3 +254,36 @@ async def test_a_save_the_database_refused_is_tried_again_and_written_once(
     await play(ours, "retry", turns[5:6])
     assert next(refusals, "done") == "done"
     assert len(stored_rows(ours)) == sum(map(len, turns[:6]))
+
+
+async def test_a_conversation_whose_database_stays_away_is_not_answered_as_a_new_one(
+        database, stores, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rasa's fail-safe wrapper would give the processor no conversation, and the message would
+    be answered out of context; the store's ``ConversationsUnavailable`` goes through it (the
+    channel then apologises, tests/test_never_silent.py). Other failures keep Rasa's answer."""
+    from bot import patches
+    from bot.conversations import patience
+
+    patches.apply_all()
+    monkeypatch.setattr(patience, "POLL_SECONDS", 0.01)
+    ours = ConversationStore(domain=DOMAIN, history_turns=TURNS, outage_wait=0.1,
+                             **database("away"))
+    stores.append(ours)
+    await play(ours, "away", conversation(personal=False)[:2])
+    refused = []
+
+    @sa.event.listens_for(ours.engine, "before_cursor_execute")
+    def refuse(connection: Any, cursor: Any, sql: str, *_: Any) -> None:
+        refused.append(sql)
+        raise sa.exc.OperationalError(sql, {}, Exception("could not connect to server"))
+
+    with pytest.raises(ConversationsUnavailable):
+        await FailSafeTrackerStore(ours).retrieve("away")
+    assert len(refused) > 1  # waited out first, as for a restart
+    sa.event.remove(ours.engine, "before_cursor_execute", refuse)
+
+    def broken(*_: Any) -> None:
+        raise ValueError("not an outage")
+
+    monkeypatch.setattr(ours, "_load_window", broken)
+    assert await FailSafeTrackerStore(ours).retrieve("away") is None

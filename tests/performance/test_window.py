@@ -201,8 +201,9 @@ async def test_a_short_database_outage_is_waited_out(tmp_path: Path,
     assert user_texts(await store.retrieve("patient")) == ["hello"]
     store.outage_wait = 0
     failures = iter([True])
-    with pytest.raises(sa.exc.OperationalError):
+    with pytest.raises(window.ConversationsUnavailable) as away:
         await store.retrieve("patient")
+    assert isinstance(away.value.__cause__, sa.exc.OperationalError)
 
 
 async def test_loads_and_saves_wait_for_the_database_off_the_event_loop(
@@ -244,5 +245,6 @@ async def test_loads_and_saves_wait_for_the_database_off_the_event_loop(
     assert len(ticks) >= 2 * slow_query / 0.01 / 2  # the loop kept running through both waits
 
     monkeypatch.setattr(window, "DATABASE_DEADLINE", slow_query / 3)
-    with pytest.raises(asyncio.TimeoutError):
+    with pytest.raises(window.ConversationsUnavailable) as late:
         await store.retrieve("slow")
+    assert isinstance(late.value.__cause__, asyncio.TimeoutError)
