@@ -6,8 +6,8 @@ with no conversation: the processor then starts a new one and answers the messag
 keeps the turn in one process's memory. The conversation store waits out a short outage first
 (``bot.conversations.window.WaitForDatabase``); when its database stays away longer, or does not
 answer before the deadline, it raises ``ConversationsUnavailable``. This ``retrieve`` lets that
-error through: the turn fails before anything is understood or stored, and the channel sends its
-apology, with a button that sends the message again and a person to contact
+error through: the turn fails before any action runs or anything is stored, and the channel
+sends its apology, with a button that sends the message again and a person to contact
 (``bot.channels.reliable.never_silent``). Any other error keeps Rasa's handling, as before.
 
 Unlike the other patches, this one changes what a resident sees, and only in an outage.
