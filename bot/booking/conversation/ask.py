@@ -77,8 +77,7 @@ async def offer_times(client: BookingClient, turn: FormTurn, service_id: str, in
         text = f"{intro}\n{question}"
     else:
         try:
-            free = [s for s in await free_slots(client, service_id, turn.now)
-                    if s.isoformat(timespec="minutes") != exclude]
+            free = await free_slots(client, service_id, turn.now, exclude)
         except BookingUnavailable:
             return booking_down(turn)
         if not free:

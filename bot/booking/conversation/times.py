@@ -17,10 +17,14 @@ from bot.replies import Phrases, phrase_data
 SLOT_BUTTONS = 6
 
 
-async def free_slots(client: BookingClient, service_id: str, now: datetime) -> list[datetime]:
+async def free_slots(client: BookingClient, service_id: str, now: datetime,
+                     exclude: str | None = None) -> list[datetime]:
+    """The free slots from today to the last bookable day, but ``exclude`` (a slot as ISO text to
+    the minute: the one a booking being moved already has)."""
     today = now.astimezone(BEIJING).date()
     last_day = today + timedelta(days=default_schedule().max_days_ahead)
-    return [slot.start for slot in await client.available_slots(service_id, today, last_day)]
+    return [slot.start for slot in await client.available_slots(service_id, today, last_day)
+            if slot.start.isoformat(timespec="minutes") != exclude]
 
 
 def spread(starts: list[datetime]) -> list[datetime]:

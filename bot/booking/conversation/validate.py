@@ -127,8 +127,7 @@ async def validate_time(client: BookingClient, turn: FormTurn, value: Any,
         choice = Choice(request, offer=tuple(shown), why="slot_not_understood")
     else:
         try:
-            free = [s for s in await free_slots(client, service_id, turn.now)
-                    if s.isoformat(timespec="minutes") != exclude]
+            free = await free_slots(client, service_id, turn.now, exclude)
         except BookingUnavailable:
             return booking_down(turn)
         choice = choose(request, shown, free, turn.now.date())
