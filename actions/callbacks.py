@@ -1,15 +1,15 @@
 """A call back in office hours: consent, then the phone, then the place in the queue.
 
 The phone goes straight into the centre's database (bot/staff/callbacks.py); the conversation only
-keeps it masked (contract 5). The wording and the expected wait come from bot/staff/chat.py.
+keeps it masked (contract 5). The wording and the expected wait come from bot/staff/chat.py;
+the form's questions, which read only the turn, are in actions/prompts.py.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -21,7 +21,7 @@ from bot.blocking import off_loop
 from bot.booking import timetable
 from bot.booking.schedule import beijing_now
 from bot.dialogue import error_reply
-from bot.replies import Phrases, Reply
+from bot.replies import Phrases
 from bot.staff import callbacks, chat, ratings
 from bot.staff.database import centre_engine
 from bot.staff.masking import last_turns
@@ -103,32 +103,6 @@ def _create(request: callbacks.NewCallback, rating_id: Any) -> tuple[int, int]:
     if request.reason == "rating" and rating_id is not None:
         ratings.link_callback(engine, int(rating_id), callback_id)
     return callback_id, ahead
-
-
-class Says:
-    """Mixed into an Action that sends one reply in the user's language (a mixin, not an Action
-    subclass: Rasa SDK registers every Action subclass it finds)."""
-
-    action_name: ClassVar[str]
-    reply: ClassVar[Callable[[str], Reply]]
-
-    def name(self) -> str:
-        return self.action_name
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[EventType]:
-        dispatcher.utter_message(**type(self).reply(language_of(tracker)).as_message())
-        return []
-
-
-class ActionAskCallbackConsent(Says, Action):
-    action_name = "action_ask_callback_consent"
-    reply = staticmethod(chat.consent_question)
-
-
-class ActionAskCallbackPhone(Says, Action):
-    action_name = "action_ask_callback_phone"
-    reply = staticmethod(chat.phone_question)
 
 
 class ActionSubmitCallback(Action):

@@ -1,5 +1,6 @@
 """政务服务"好差评": the five ratings offered after a booking, a handoff or a goodbye, an optional
-comment, and after a poor rating with a comment the offer of a call back.
+comment, and after a poor rating with a comment the offer of a call back. The offer, the comment
+question and the thanks read only the turn: they are in actions/prompts.py.
 
 Ratings go to the centre's database without anything that identifies the resident; a comment is
 masked and stored at once, so its text never sits in a slot.
@@ -8,7 +9,6 @@ masked and stored at once, so its text never sits in a slot.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -16,7 +16,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import language_of, latest_entities, typed_text
-from actions.callbacks import Says, channel_of, extracted
+from actions.callbacks import channel_of, extracted
+from actions.prompts import GIVEN, SKIPPED
 from bot.blocking import off_loop
 from bot.booking.schedule import beijing_now
 from bot.replies import Phrases
@@ -24,43 +25,6 @@ from bot.staff import chat, ratings
 from bot.staff.database import centre_engine
 
 logger = logging.getLogger(__name__)
-# what was rated, from the action the offer follows
-CONTEXT_AFTER = {"action_submit_booking": "booking", "utter_goodbye": "goodbye"}
-GIVEN, SKIPPED = "given", "skipped"
-
-
-def _since_last_message(tracker: Tracker) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = []
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            break
-        events.append(event)
-    return events
-
-
-def _latest_service(tracker: Tracker) -> str | None:
-    """The service the conversation was last about (the booking form clears its own slot)."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "slot" and event.get("name") in ("booking_service", "service") \
-                and event.get("value"):
-            return str(event["value"])
-    return None
-
-
-class ActionOfferRating(Action):
-    def name(self) -> str:
-        return "action_offer_rating"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[EventType]:
-        context = CONTEXT_AFTER.get(tracker.latest_action_name or "", "other")
-        if context == "booking" and not any(
-                e.get("event") == "slot" and e.get("name") == "booking_reference" and e.get("value")
-                for e in _since_last_message(tracker)):
-            return []  # nothing was booked (the booking service was down): nothing to rate yet
-        dispatcher.utter_message(**chat.rating_offer(language_of(tracker)).as_message())
-        return [SlotSet("rating_context", context), SlotSet("rating_id", None),
-                SlotSet("rating_value", None), SlotSet("rating_service", _latest_service(tracker))]
 
 
 class ActionRecordRating(Action):
@@ -116,24 +80,3 @@ class ValidateRatingCommentForm(FormValidationAction):
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> list[EventType]:
         return extracted(tracker)
-
-
-class ActionAskRatingComment(Says, Action):
-    action_name = "action_ask_rating_comment"
-    reply = staticmethod(chat.comment_question)
-
-
-class ActionSubmitRatingComment(Action):
-    def name(self) -> str:
-        return "action_submit_rating_comment"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[EventType]:
-        if tracker.get_slot("rating_id") is None:
-            return []  # nothing was stored; the user was already told
-        value = tracker.get_slot("rating_value")
-        for reply in chat.after_comment(int(value) if value is not None else None,
-                                        tracker.get_slot("rating_comment") == GIVEN,
-                                        language_of(tracker)):
-            dispatcher.utter_message(**reply.as_message())
-        return [SlotSet("rating_comment", None)]

@@ -7,14 +7,15 @@ there, and the answer parsed and checked here. About half of all messages make e
 call.
 
 The actions in ``MODULES`` only read the turn and the catalog: answers, service points, small
-talk, the next page of a long answer, the fallback. They need nothing the action server holds
-(the booking API's token, the centre's database), so the Rasa process runs them with rasa_sdk's
-own executor, on the call Rasa would have sent, and hands Rasa the executor's answer in place of
-the action server's; Rasa then checks and applies it as it always does
+talk, the next page of a long answer, the fallback, and what the call-back and rating
+conversations say (the offer to rate, their forms' questions). They need nothing the action
+server holds (the booking API's token, the centre's database), so the Rasa process runs them with
+rasa_sdk's own executor, on the call Rasa would have sent, and hands Rasa the executor's answer in
+place of the action server's; Rasa then checks and applies it as it always does
 (``bot.patches.waiting.request_elsewhere`` routes the call). The call and the answer go through
 JSON on the way, as over HTTP: the action sees exactly what the action server would see, and
-cannot change the tracker Rasa is still using. Forms, bookings, call backs and ratings stay on the
-action server, which still serves every action.
+cannot change the tracker Rasa is still using. Form validations, bookings, and storing call
+backs and ratings stay on the action server, which still serves every action.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ import ujson
 from rasa_sdk import Action
 from rasa_sdk.executor import ActionExecutor
 
-MODULES = ("actions.fallback", "actions.location", "actions.points", "actions.replies",
-           "actions.services", "actions.small_talk")
+MODULES = ("actions.fallback", "actions.location", "actions.points", "actions.prompts",
+           "actions.replies", "actions.services", "actions.small_talk")
 
 
 @cache

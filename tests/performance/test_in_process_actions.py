@@ -11,7 +11,13 @@ import aiohttp
 import pytest
 import requests
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    BotUttered,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa.utils.endpoints import EndpointConfig
 
@@ -23,11 +29,11 @@ from bot.stack import Stack
 STAYS_ON_THE_ACTION_SERVER = (
     "validate_video_booking_form", "validate_booking_lookup_form", "action_submit_booking",
     "action_booking_lookup", "action_stop_booking", "action_submit_callback",
-    "action_offer_rating", "action_record_rating", "action_submit_rating_comment")
+    "action_record_rating", "validate_callback_form", "validate_rating_comment_form")
 
 
 def _call(action: str, text: str, intent: str, entities: list[dict[str, Any]] | None = None,
-          earlier: list[Any] | None = None) -> dict[str, Any]:
+          earlier: list[Any] | None = None, after: list[Any] | None = None) -> dict[str, Any]:
     """The body Rasa sends the action endpoint for ``action`` after the user wrote ``text``."""
     domain = Domain.load("domain")
     tracker = DialogueStateTracker.from_events("in-process", [
@@ -35,7 +41,8 @@ def _call(action: str, text: str, intent: str, entities: list[dict[str, Any]] | 
         *(earlier or []),
         UserUttered(text, {"name": intent, "confidence": 0.9}, entities or [],
                     parse_data={"intent": {"name": intent, "confidence": 0.9},
-                                "entities": entities or [], "text": text})],
+                                "entities": entities or [], "text": text}),
+        *(after or [])],
         domain.slots)
     return {"next_action": action, "sender_id": tracker.sender_id,
             "tracker": tracker.current_state(EventVerbosity.ALL), "version": "3.6.21"}
@@ -55,6 +62,12 @@ CALLS = [
     _call("action_show_more", "/show_more", "show_more", earlier=[
         BotUttered("first page", metadata={"more": {"id": "abc", "pages": [
             {"text": "second page", "buttons": []}]}}), ActionExecuted("action_listen")]),
+    _call("action_offer_rating", "多謝，拜拜", "goodbye", after=[
+        SlotSet("service", "marriage_registration"), ActionExecuted("utter_goodbye")]),
+    _call("action_ask_callback_consent", "我想搵真人", "human_handoff"),
+    _call("action_ask_rating_comment", "1", "rate", earlier=[SlotSet("rating_id", 7)]),
+    _call("action_submit_rating_comment", "等太耐", "inform", earlier=[
+        SlotSet("rating_id", 7), SlotSet("rating_value", 1), SlotSet("rating_comment", "given")]),
 ]
 
 
