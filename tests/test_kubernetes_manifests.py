@@ -75,3 +75,39 @@ def test_every_secret_read_is_one_the_operator_is_asked_for() -> None:
             if reference:
                 kind = "optional" if reference.get("optional") else "required"
                 assert reference["key"] in listed[kind], (container["name"], reference["key"])
+
+
+# who may connect to each Deployment's pods: another of our Deployments (by name), or the pods of
+# namespaces with these labels
+ADMITTED = {
+    "rasa": {"namespace": {"kubernetes.io/metadata.name": "ingress-nginx"}},
+    "action-server": {"pods": "rasa"},
+    "booking": {"pods": "action-server"},
+    "staff-desk": {"namespace": {"jiangmen-assistant/staff-desk-access": "true"}},
+}
+
+
+def _policies() -> list[dict[str, Any]]:
+    return [d for d in _documents() if d["kind"] == "NetworkPolicy"]
+
+
+def test_the_namespace_admits_nothing_a_policy_does_not_list() -> None:
+    assert any(p["spec"]["podSelector"] == {} and p["spec"]["policyTypes"] == ["Ingress"]
+               and not p["spec"].get("ingress") for p in _policies())
+
+
+@pytest.mark.parametrize("deployment", [d for d in _documents() if d["kind"] == "Deployment"],
+                         ids=lambda d: d["metadata"]["name"])
+def test_each_deployment_admits_only_its_callers_on_its_port(deployment: dict[str, Any]) -> None:
+    pod = deployment["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"]
+    rules = [rule for p in _policies()
+             if p["spec"]["podSelector"].get("matchLabels", {}).get("app.kubernetes.io/name") == pod
+             for rule in p["spec"].get("ingress", [])]
+    ports = {port["containerPort"] for c in deployment["spec"]["template"]["spec"]["containers"]
+             for port in c.get("ports", [])}
+    admitted = ADMITTED[pod]
+    expected_source = ({"podSelector": {"matchLabels": {"app.kubernetes.io/name": admitted["pods"]}}}
+                       if "pods" in admitted else
+                       {"namespaceSelector": {"matchLabels": admitted["namespace"]},
+                        "podSelector": {}})
+    assert rules == [{"from": [expected_source], "ports": [{"port": port} for port in ports]}]
