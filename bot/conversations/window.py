@@ -28,7 +28,6 @@ over Rasa's ``SQLTrackerStore``.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -50,10 +49,9 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.blocking import off_loop
+from bot.conversations.indexes import create_indexes
 from bot.conversations.patience import OUTAGE_WAIT, patiently
 from bot.conversations.statements import EventStatements, event_row
-
-logger = logging.getLogger(__name__)
 
 DEFAULT_HISTORY_TURNS = 10
 _PAUSE = (ConversationPaused.type_name, ConversationResumed.type_name)
@@ -86,7 +84,7 @@ class HistoryWindow:
         store: SQLTrackerStore = self  # type: ignore[assignment]
         self._statements = EventStatements(store.SQLEvent.__table__, self.history_turns,
                                            _STATE_TYPES)
-        _create_indexes(store.engine, self._statements.indexes)
+        create_indexes(store.engine, self._statements.indexes)
         # Rasa checks that the PostgreSQL schema of POSTGRESQL_SCHEMA exists whenever it opens an
         # ORM session; loads and saves here open none, so it is checked once, now
         with store.session_scope():
@@ -179,18 +177,6 @@ class HistoryWindow:
             return await super().stream_events(tracker)  # type: ignore[misc]
         await store._stream_new_events(store.event_broker, list(tracker.events)[stored:],
                                        tracker.sender_id)
-
-
-def _create_indexes(engine: sa.engine.Engine, indexes: tuple[sa.Index, ...]) -> None:
-    """Creates ``indexes`` once, on a new table or on one an older version made. Replicas that
-    start together may both try: the one that loses finds the index made by the other."""
-    for index in indexes:
-        try:
-            index.create(engine, checkfirst=True)
-        except sa.exc.DBAPIError:
-            if index.name not in {found["name"] for found in
-                                  sa.inspect(engine).get_indexes(index.table.name)}:
-                raise
 
 
 def _state_before(state: list[dict[str, Any]], timestamp: float | None) -> list[dict[str, Any]]:

@@ -181,6 +181,57 @@ def test_the_reads_have_their_indexes_made_once(store_kwargs: dict[str, Any]) ->
         store.engine.dispose()
 
 
+def _postgres_kwargs(store_kwargs: dict[str, Any]) -> dict[str, Any]:
+    if store_kwargs["dialect"] != "postgresql":
+        pytest.skip("PostgreSQL builds its indexes concurrently")
+    return store_kwargs
+
+
+def test_an_older_table_gets_the_indexes_built_without_blocking_writes(
+        store_kwargs: dict[str, Any]) -> None:
+    first = ConversationStore(domain=DOMAIN, history_turns=TURNS, **_postgres_kwargs(store_kwargs))
+    names = [index.name for index in first._statements.indexes]
+    with first.engine.begin() as connection:  # the table as an older version left it
+        for name in names:
+            connection.execute(sa.text(f"DROP INDEX {name}"))
+    first.engine.dispose()
+    statements: list[str] = []
+
+    def record(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)
+    try:
+        second = ConversationStore(domain=DOMAIN, history_turns=TURNS, **store_kwargs)
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
+    built = [s for s in statements if s.startswith("CREATE INDEX")]
+    assert len(built) == len(names) and all("CONCURRENTLY" in s for s in built), built
+    assert _valid_indexes(second.engine) >= set(names)
+    second.engine.dispose()
+
+
+def test_an_index_left_invalid_by_a_build_cut_short_is_built_again(
+        store_kwargs: dict[str, Any]) -> None:
+    first = ConversationStore(domain=DOMAIN, history_turns=TURNS, **_postgres_kwargs(store_kwargs))
+    name = first._statements.indexes[0].name
+    with first.engine.begin() as connection:  # what a stopped CREATE INDEX CONCURRENTLY leaves
+        connection.execute(sa.text("UPDATE pg_index SET indisvalid = false "
+                                   f"WHERE indexrelid = '{name}'::regclass"))
+    assert name not in _valid_indexes(first.engine)
+    first.engine.dispose()
+    second = ConversationStore(domain=DOMAIN, history_turns=TURNS, **store_kwargs)
+    assert name in _valid_indexes(second.engine)
+    second.engine.dispose()
+
+
+def _valid_indexes(engine: sa.engine.Engine) -> set[str]:
+    with engine.connect() as connection:
+        return set(connection.execute(sa.text(
+            "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE i.indisvalid")).scalars())
+
+
 async def test_a_short_database_outage_is_waited_out(tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     from bot.conversations import patience, window
