@@ -24,6 +24,8 @@ NEEDS = {
     "bot.booking": {"BOOKING_API_TOKEN", "BOOKING_DATABASE_URL"},
     "bot.staff": {"BOOKING_DATABASE_URL", "STAFF_SESSION_SECRET", "REDIS_URL"},
 }
+# read when set: the Rasa HTTP API is off without its token
+ALSO_READS = {"bot.server": {"RASA_API_TOKEN"}}
 
 
 def _documents() -> list[dict[str, Any]]:
@@ -56,13 +58,32 @@ def test_every_process_of_the_assistant_is_deployed() -> None:
     assert {_module(container) for container in _containers()} == set(NEEDS)
 
 
-@pytest.mark.parametrize("container", _containers(), ids=lambda c: c["name"])
-def test_each_container_is_given_what_its_process_needs(container: dict[str, Any]) -> None:
+def _needed(container: dict[str, Any]) -> set[str]:
     needed = set(NEEDS[_module(container)])
     if "--endpoints" in container["command"]:
-        # Rasa fills ${...} in endpoints.yml from the environment, and fails on a missing one
-        needed |= set(re.findall(r"\$\{(\w+)\}", _config()["endpoints.yml"]))
+        # Rasa fills ${...} in endpoints.yml from the environment, and fails on a missing one;
+        # the other processes read its tracker_store section only
+        endpoints = _config()["endpoints.yml"]
+        if _module(container) != "bot.server":
+            endpoints = yaml.safe_dump(yaml.safe_load(endpoints)["tracker_store"])
+        needed |= set(re.findall(r"\$\{(\w+)\}", endpoints))
+    return needed
+
+
+@pytest.mark.parametrize("container", _containers(), ids=lambda c: c["name"])
+def test_each_container_is_given_what_its_process_needs(container: dict[str, Any]) -> None:
+    needed = _needed(container)
     assert needed <= _given(container), sorted(needed - _given(container))
+
+
+@pytest.mark.parametrize("container", _containers(), ids=lambda c: c["name"])
+def test_no_container_is_given_a_required_secret_its_process_does_not_read(
+        container: dict[str, Any]) -> None:
+    given = {entry["name"] for entry in container.get("env", [])
+             if "secretKeyRef" in entry.get("valueFrom", {})
+             and not entry["valueFrom"]["secretKeyRef"].get("optional")}
+    read = _needed(container) | ALSO_READS.get(_module(container), set())
+    assert given <= read, sorted(given - read)
 
 
 def test_every_secret_read_is_one_the_operator_is_asked_for() -> None:

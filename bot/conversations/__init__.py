@@ -4,10 +4,36 @@ never through raw SQL elsewhere. The store itself (masking, retention period) is
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import yaml
 from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, TrackerStore
+from rasa.utils.endpoints import EndpointConfig
+
+from bot.paths import REPO_ROOT
+
+# the endpoints `make run` writes for its Rasa server (bot/stack)
+RUN_ENDPOINTS = REPO_ROOT / "var" / "run" / "endpoints-5005.yml"
+
+
+def default_endpoints() -> Path:
+    """The endpoints `make run` wrote, else the repository's endpoints.yml."""
+    return RUN_ENDPOINTS if RUN_ENDPOINTS.exists() else REPO_ROOT / "endpoints.yml"
+
+
+def tracker_store_from(endpoints: Path) -> TrackerStore:
+    """The tracker store an endpoints file declares, for the commands that read or delete
+    conversations. Only its ``tracker_store`` section is read, with ``${VAR}`` values from the
+    environment: such a command (from cron, say) needs no other server's settings."""
+    document = yaml.safe_load(endpoints.read_text(encoding="utf-8")) or {}
+    section = {key: os.path.expandvars(value) if isinstance(value, str) else value
+               for key, value in (document.get("tracker_store") or {}).items()}
+    if not section:
+        raise SystemExit(f"error: {endpoints} declares no tracker_store")
+    return TrackerStore.create(EndpointConfig.from_dict(section))
 
 
 def underlying_store(tracker_store: TrackerStore) -> TrackerStore:

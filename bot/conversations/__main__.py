@@ -16,25 +16,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 from pathlib import Path
 
-import yaml
-from rasa.core.tracker_store import TrackerStore
-from rasa.utils.endpoints import EndpointConfig
-
+from bot.conversations import tracker_store_from
 from bot.conversations.retention import purge, retention_days
-
-
-def tracker_store_from(endpoints: Path) -> TrackerStore:
-    """The tracker store an endpoints file declares (``${VAR}`` values from the environment)."""
-    document = yaml.safe_load(endpoints.read_text(encoding="utf-8")) or {}
-    section = {key: os.path.expandvars(value) if isinstance(value, str) else value
-               for key, value in (document.get("tracker_store") or {}).items()}
-    if not section:
-        raise SystemExit(f"error: {endpoints} declares no tracker_store")
-    return TrackerStore.create(EndpointConfig.from_dict(section))
 
 
 def _days(value: str) -> int:

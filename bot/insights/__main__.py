@@ -14,27 +14,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from rasa.core.tracker_store import TrackerStore
-from rasa.core.utils import AvailableEndpoints
-
 from bot.booking.schedule import beijing_now
 from bot.catalog import default_catalog
+from bot.conversations import default_endpoints, tracker_store_from
 from bot.insights.collect import last_days
 from bot.insights.render import html_page, unanswered_csv
 from bot.insights.report import Report
-from bot.paths import REPO_ROOT
 from bot.staff.database import centre_engine
 from bot.staff.wording import DESK_LANGUAGES, Wording
-
-RUN_ENDPOINTS = REPO_ROOT / "var" / "run" / "endpoints-5005.yml"
-
-
-def default_endpoints() -> Path:
-    return RUN_ENDPOINTS if RUN_ENDPOINTS.exists() else REPO_ROOT / "endpoints.yml"
-
-
-def tracker_store_from(endpoints: Path) -> TrackerStore:
-    return TrackerStore.create(AvailableEndpoints.read_endpoints(str(endpoints)).tracker_store)
 
 
 def summary(report: Report) -> str:

@@ -45,7 +45,7 @@ def _password(args: argparse.Namespace) -> str:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from bot.insights.__main__ import tracker_store_from
+    from bot.conversations import tracker_store_from
     from bot.staff.app import create_app
 
     tracker_store = tracker_store_from(args.endpoints) if args.endpoints else None
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _send_reminders() -> int:
-    from bot.insights.__main__ import default_endpoints, tracker_store_from
+    from bot.conversations import default_endpoints, tracker_store_from
     from bot.staff.notify import Notifier, find_contact
     from bot.staff.wechat import WeChatSender
 
