@@ -184,7 +184,10 @@ def _stack_url(url: str | None) -> Iterator[str]:
     from bot.local_servers import free_port
     from bot.stack import Stack
 
-    with Stack(rasa_port=free_port(), action_port=free_port(), booking_port=free_port()) as stack:
+    # every conversation comes from 127.0.0.1, far faster than people: the per-address limit
+    # would refuse the run as one flooding client (as for the tests' shared stack, conftest.py)
+    with Stack(rasa_port=free_port(), action_port=free_port(), booking_port=free_port(),
+               environment={"RATE_LIMIT_PER_ADDRESS": "1000000"}) as stack:
         yield stack.rasa_url
 
 
