@@ -10,7 +10,7 @@ endpoints.yml declares it by module path::
       dialect: sqlite            # or postgresql, with url/port/db/username/password
       db: var/tracker-5005.db
       retention_days: 90
-      history_turns: 10
+      history_turns: 5
 
 What is masked, and how, is in ``bot.conversations.redaction``; what is kept, where and for how
 long is in docs/privacy.md.

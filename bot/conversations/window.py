@@ -53,7 +53,7 @@ from bot.conversations.indexes import create_indexes
 from bot.conversations.patience import OUTAGE_WAIT, patiently
 from bot.conversations.statements import EventStatements, event_row
 
-DEFAULT_HISTORY_TURNS = 10
+DEFAULT_HISTORY_TURNS = 5
 _PAUSE = (ConversationPaused.type_name, ConversationResumed.type_name)
 _LOOP_AND_PAUSE = (ActiveLoop.type_name, *_PAUSE)
 _STATE_TYPES = (SlotSet.type_name, Restarted.type_name, AllSlotsReset.type_name, *_LOOP_AND_PAUSE)
