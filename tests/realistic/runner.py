@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -184,10 +185,13 @@ def _stack_url(url: str | None) -> Iterator[str]:
     from bot.local_servers import free_port
     from bot.stack import Stack
 
-    # every conversation comes from 127.0.0.1, far faster than people: the per-address limit
-    # would refuse the run as one flooding client (as for the tests' shared stack, conftest.py)
-    with Stack(rasa_port=free_port(), action_port=free_port(), booking_port=free_port(),
-               environment={"RATE_LIMIT_PER_ADDRESS": "1000000"}) as stack:
+    # As for the tests' shared stack (conftest.py): bookings and conversations of this run only
+    # (the same applicants book in every run, and may hold 3 upcoming sessions at most), and
+    # no per-address limit: every conversation comes from 127.0.0.1, far faster than people.
+    with tempfile.TemporaryDirectory() as tmp, Stack(
+            rasa_port=free_port(), action_port=free_port(), booking_port=free_port(),
+            booking_database=f"sqlite:///{tmp}/booking.db", run_dir=Path(tmp),
+            environment={"RATE_LIMIT_PER_ADDRESS": "1000000"}) as stack:
         yield stack.rasa_url
 
 
