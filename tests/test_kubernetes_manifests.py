@@ -132,3 +132,44 @@ def test_each_deployment_admits_only_its_callers_on_its_port(deployment: dict[st
                        {"namespaceSelector": {"matchLabels": admitted["namespace"]},
                         "podSelector": {}})
     assert rules == [{"from": [expected_source], "ports": [{"port": port} for port in ports]}]
+
+
+def _of_kind(kind: str) -> list[dict[str, Any]]:
+    return [d for d in _documents() if d["kind"] == kind]
+
+
+def _pods_of(service: dict[str, Any]) -> list[dict[str, Any]]:
+    """The Deployments whose pods the Service selects."""
+    selector = service["spec"]["selector"].items()
+    return [d for d in _of_kind("Deployment")
+            if selector <= d["spec"]["template"]["metadata"]["labels"].items()]
+
+
+@pytest.mark.parametrize("service", _of_kind("Service"), ids=lambda s: s["metadata"]["name"])
+def test_each_service_selects_a_deployment_on_a_port_it_listens_on(
+        service: dict[str, Any]) -> None:
+    deployments = _pods_of(service)
+    assert len(deployments) == 1, service["metadata"]["name"]
+    ports = [port for c in deployments[0]["spec"]["template"]["spec"]["containers"]
+             for port in c.get("ports", [])]
+    for port in service["spec"]["ports"]:
+        target = port["targetPort"]
+        assert any(target in (p.get("name"), p["containerPort"]) for p in ports), port
+
+
+def test_the_ingress_autoscalers_and_urls_name_what_exists() -> None:
+    services = {s["metadata"]["name"]: s for s in _of_kind("Service")}
+    for ingress in _of_kind("Ingress"):
+        for rule in ingress["spec"]["rules"]:
+            for path in rule["http"]["paths"]:
+                backend = path["backend"]["service"]
+                port_names = {p["name"] for p in services[backend["name"]]["spec"]["ports"]}
+                assert backend["port"]["name"] in port_names, path["path"]
+    deployments = {d["metadata"]["name"] for d in _of_kind("Deployment")}
+    for autoscaler in _of_kind("HorizontalPodAutoscaler"):
+        assert autoscaler["spec"]["scaleTargetRef"]["name"] in deployments
+    # the addresses one process gives another (BOOKING_API_URL, the action endpoint)
+    addresses = re.findall(r"http://([a-z0-9-]+):(\d+)", yaml.safe_dump(_config()))
+    assert addresses
+    for host, port in addresses:
+        assert int(port) in {p["port"] for p in services[host]["spec"]["ports"]}, host
