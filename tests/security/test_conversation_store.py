@@ -62,7 +62,8 @@ async def _save_conversation(store: ConversationStore, sender: str) -> DialogueS
         await store.save(tracker)
         # the next turn starts from what was stored, as Rasa's processor does
         tracker = await store.retrieve(sender)
-    return tracker
+    # all of it, not the window of the last turns a turn loads
+    return await store.retrieve_full_tracker(sender)
 
 
 def _sqlite_store(tmp_path: Path, **settings: Any) -> tuple[ConversationStore, str]:
