@@ -98,7 +98,7 @@ class HistoryWindow:
 
     def _load_window(self, sender_id: str) -> DialogueStateTracker | None:
         store: SQLTrackerStore = self  # type: ignore[assignment]
-        with store.engine.connect() as connection:
+        with _without_transaction(store.engine) as connection:
             events = self._window_events(connection, sender_id)
         if not events or not store.domain:
             return None
@@ -153,8 +153,9 @@ class HistoryWindow:
         return iter(list(tracker.events)[stored:])
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Writes what ``_additional_events`` yields, with the columns Rasa's save writes, in
-        one ``INSERT`` and one transaction (Rasa adds and flushes one ORM object per event)."""
+        """Writes what ``_additional_events`` yields, with the columns Rasa's save writes, at
+        once: one ``INSERT`` on PostgreSQL, one transaction on SQLite (Rasa adds and flushes one
+        ORM object per event)."""
         store: SQLTrackerStore = self  # type: ignore[assignment]
         await store.stream_events(tracker)
         await off_loop(self._insert_turn, tracker, deadline=DATABASE_DEADLINE)
@@ -162,7 +163,12 @@ class HistoryWindow:
 
     def _insert_turn(self, tracker: DialogueStateTracker) -> None:
         store: SQLTrackerStore = self  # type: ignore[assignment]
-        with store.engine.begin() as connection:
+        # On PostgreSQL the turn's events are one INSERT statement (psycopg2's execute_values),
+        # atomic by itself; SQLite inserts them one statement each, so in a transaction
+        engine = store.engine
+        writing = (_without_transaction(engine) if engine.dialect.name == "postgresql"
+                   else engine.begin())
+        with writing as connection:
             rows = [event_row(tracker.sender_id, event)
                     for event in self._additional_events(connection, tracker)]
             if rows:  # an INSERT without parameter sets would add one row of defaults
@@ -177,6 +183,15 @@ class HistoryWindow:
             return await super().stream_events(tracker)  # type: ignore[misc]
         await store._stream_new_events(store.event_broker, list(tracker.events)[stored:],
                                        tracker.sender_id)
+
+
+def _without_transaction(engine: sa.engine.Engine) -> sa.engine.Connection:
+    """A connection whose statements each commit by themselves. A turn's reads and its save
+    need no transaction around them: the conversation's lock (Rasa's lock store) keeps any
+    other turn of it from writing in between. On PostgreSQL this saves the ``BEGIN`` and the
+    ``COMMIT`` or ``ROLLBACK`` round trips of each load and save: under 50 senders, in one
+    cluster, 4 % less CPU a message and 5 % more throughput (docs/deploy.md, eighth pass)."""
+    return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
 def _state_before(state: list[dict[str, Any]], timestamp: float | None) -> list[dict[str, Any]]:

@@ -225,6 +225,27 @@ def test_an_index_left_invalid_by_a_build_cut_short_is_built_again(
     second.engine.dispose()
 
 
+async def test_on_postgresql_a_turn_loads_and_saves_without_transaction_round_trips(
+        stores: tuple[ConversationStore, SQLTrackerStore]) -> None:
+    windowed, _ = stores
+    if windowed.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite inserts a turn's events one statement each: in a transaction")
+    await turn(windowed, "quick")  # the conversation exists; the next turn loads and saves it
+    autocommit: list[bool] = []
+
+    def record(connection: Any, *_: Any) -> None:
+        autocommit.append(connection.connection.dbapi_connection.autocommit)
+
+    sa.event.listen(windowed.engine, "before_cursor_execute", record)
+    try:
+        await turn(windowed, "quick")
+    finally:
+        sa.event.remove(windowed.engine, "before_cursor_execute", record)
+    # each statement commits by itself: psycopg2 sends no BEGIN, COMMIT or ROLLBACK
+    assert len(autocommit) >= 2 and all(autocommit)
+    assert user_texts(await windowed.retrieve("quick")) == ["hello", "hello"]
+
+
 def _valid_indexes(engine: sa.engine.Engine) -> set[str]:
     with engine.connect() as connection:
         return set(connection.execute(sa.text(
