@@ -33,12 +33,16 @@ def _documents() -> list[dict[str, Any]]:
             for document in yaml.safe_load_all(path.read_text(encoding="utf-8")) if document]
 
 
+def _of_kind(kind: str) -> list[dict[str, Any]]:
+    return [d for d in _documents() if d["kind"] == kind]
+
+
 def _config() -> dict[str, str]:
-    return next(d["data"] for d in _documents() if d["kind"] == "ConfigMap")
+    return _of_kind("ConfigMap")[0]["data"]
 
 
 def _containers() -> list[dict[str, Any]]:
-    return [container for d in _documents() if d["kind"] == "Deployment"
+    return [container for d in _of_kind("Deployment")
             for container in d["spec"]["template"]["spec"]["containers"]]
 
 
@@ -108,20 +112,16 @@ ADMITTED = {
 }
 
 
-def _policies() -> list[dict[str, Any]]:
-    return [d for d in _documents() if d["kind"] == "NetworkPolicy"]
-
-
 def test_the_namespace_admits_nothing_a_policy_does_not_list() -> None:
     assert any(p["spec"]["podSelector"] == {} and p["spec"]["policyTypes"] == ["Ingress"]
-               and not p["spec"].get("ingress") for p in _policies())
+               and not p["spec"].get("ingress") for p in _of_kind("NetworkPolicy"))
 
 
-@pytest.mark.parametrize("deployment", [d for d in _documents() if d["kind"] == "Deployment"],
+@pytest.mark.parametrize("deployment", _of_kind("Deployment"),
                          ids=lambda d: d["metadata"]["name"])
 def test_each_deployment_admits_only_its_callers_on_its_port(deployment: dict[str, Any]) -> None:
     pod = deployment["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"]
-    rules = [rule for p in _policies()
+    rules = [rule for p in _of_kind("NetworkPolicy")
              if p["spec"]["podSelector"].get("matchLabels", {}).get("app.kubernetes.io/name") == pod
              for rule in p["spec"].get("ingress", [])]
     ports = {port["containerPort"] for c in deployment["spec"]["template"]["spec"]["containers"]
@@ -132,10 +132,6 @@ def test_each_deployment_admits_only_its_callers_on_its_port(deployment: dict[st
                        {"namespaceSelector": {"matchLabels": admitted["namespace"]},
                         "podSelector": {}})
     assert rules == [{"from": [expected_source], "ports": [{"port": port} for port in ports]}]
-
-
-def _of_kind(kind: str) -> list[dict[str, Any]]:
-    return [d for d in _documents() if d["kind"] == kind]
 
 
 def _pods_of(service: dict[str, Any]) -> list[dict[str, Any]]:
