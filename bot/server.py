@@ -53,6 +53,7 @@ from bot.language import EN
 from bot.patches.sessions import close_kept_sessions
 from bot.privacy import install_log_masking
 from bot.replies import Phrases
+from bot.workers import serve_forked
 
 logger = logging.getLogger(__name__)
 
@@ -176,9 +177,13 @@ def main(argv: list[str] | None = None) -> None:
     configure_tensorflow()
     patches.apply_all()
     app, endpoints = build_app(args)
-    app.run(host=args.interface, port=args.port, access_log=False,
-            backlog=int(os.environ.get("SANIC_BACKLOG", "100")),
-            workers=number_of_sanic_workers(endpoints.lock_store))
+    backlog = int(os.environ.get("SANIC_BACKLOG", "100"))
+    workers = number_of_sanic_workers(endpoints.lock_store)
+    if workers == 1:
+        app.run(host=args.interface, port=args.port, access_log=False, backlog=backlog)
+    else:  # not Sanic's workers, which share one socket: bot/workers.py
+        serve_forked(lambda sock: app.run(sock=sock, access_log=False), args.interface,
+                     args.port, backlog, workers)
 
 
 if __name__ == "__main__":

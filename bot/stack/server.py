@@ -72,8 +72,8 @@ class Server:
 
 
 def _process_listens_on(pid: int, port: int) -> bool:
-    """True when process ``pid`` holds a socket listening on ``port`` (Linux /proc); True
-    where /proc cannot tell."""
+    """True when process ``pid`` or one of its children (the Rasa server's workers) holds a
+    socket listening on ``port`` (Linux /proc); True where /proc cannot tell."""
     listening = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
@@ -85,6 +85,9 @@ def _process_listens_on(pid: int, port: int) -> bool:
             if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # LISTEN
                 listening.add(f"socket:[{fields[9]}]")
     try:
-        return any(os.readlink(fd) in listening for fd in Path(f"/proc/{pid}/fd").iterdir())
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text(encoding="ascii").split()
+        return any(os.readlink(fd) in listening
+                   for process in [str(pid), *children]
+                   for fd in Path(f"/proc/{process}/fd").iterdir())
     except OSError:
         return True
