@@ -43,10 +43,26 @@ def serve_forked(serve: Callable[[socket.socket], None], host: str, port: int, b
     stops the others and exits with its status: a server running on part of its workers would
     look healthy to whatever supervises it while serving part of its connections slowly.
     """
-    children = []
+    children: list[int] = []
+    stopping: list[int] = []
+
+    def stop(signum: int, _: object) -> None:
+        stopping.append(signum)
+        for child in children:
+            _signal(child, signum)
+
+    # before the first fork: a signal during start-up stops the workers started so far, and no
+    # more are started
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     for _ in range(workers):
+        if stopping:
+            break
         pid = os.fork()
         if pid == 0:
+            # a worker's signals are its own (Sanic sets its handlers as it starts)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
             status = 1  # unless serve returns: also for SystemExit and KeyboardInterrupt
             try:
                 serve(listening_socket(host, port, backlog))
@@ -57,13 +73,8 @@ def serve_forked(serve: Callable[[socket.socket], None], host: str, port: int, b
                 logging.shutdown()
                 os._exit(status)
         children.append(pid)
-
-    def stop(signum: int, _: object) -> None:
-        for child in children:
-            _signal(child, signum)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    if not children:
+        sys.exit(0)
     pid, status = os.wait()
     children.remove(pid)
     stop(signal.SIGTERM, None)
