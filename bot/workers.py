@@ -14,6 +14,7 @@ the workers are doing.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import os
 import signal
@@ -22,6 +23,8 @@ import sys
 from collections.abc import Callable
 
 logger = logging.getLogger(__name__)
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def listening_socket(host: str, port: int, backlog: int) -> socket.socket:
@@ -55,6 +58,7 @@ def serve_forked(serve: Callable[[socket.socket], None], host: str, port: int, b
     # more are started
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    parent = os.getpid()
     for _ in range(workers):
         if stopping:
             break
@@ -63,6 +67,7 @@ def serve_forked(serve: Callable[[socket.socket], None], host: str, port: int, b
             # a worker's signals are its own (Sanic sets its handlers as it starts)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
+            _stop_with(parent)
             status = 1  # unless serve returns: also for SystemExit and KeyboardInterrupt
             try:
                 serve(listening_socket(host, port, backlog))
@@ -85,6 +90,17 @@ def serve_forked(serve: Callable[[socket.socket], None], host: str, port: int, b
         logger.error("A server worker (process %s) exited with status %s; stopped the others.",
                      pid, code)
     sys.exit(0 if code == 0 else 1)
+
+
+def _stop_with(parent: int) -> None:
+    """Has Linux send this worker SIGTERM when its parent dies, even by SIGKILL: a worker left
+    behind would go on answering on the port, with the old model, beside a restarted server."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM) != 0:
+        logger.warning("A server worker will not stop with its parent: prctl failed (errno %s).",
+                       ctypes.get_errno())
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _signal(pid: int, signum: int) -> None:

@@ -3,6 +3,7 @@ and the kernel shares connections out between them."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -48,15 +49,16 @@ WORKER_SERVER = textwrap.dedent("""
 @pytest.fixture
 def workers() -> Iterator[tuple[subprocess.Popen[bytes], int]]:
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-c", WORKER_SERVER, str(port)], cwd=REPO_ROOT)
+    server = subprocess.Popen([sys.executable, "-c", WORKER_SERVER, str(port)], cwd=REPO_ROOT,
+                              start_new_session=True)
     deadline = time.monotonic() + 20
     while len(_children(server.pid)) < 2 or not _answers(port):
         assert server.poll() is None and time.monotonic() < deadline, "the workers did not start"
         time.sleep(0.1)
     yield server, port
-    if server.poll() is None:
-        server.kill()
-        server.wait()
+    with contextlib.suppress(ProcessLookupError):  # the parent and its workers, however left
+        os.killpg(server.pid, signal.SIGKILL)
+    server.wait()
 
 
 def _children(pid: int) -> list[int]:
@@ -123,3 +125,24 @@ def test_a_worker_that_dies_stops_the_server(workers) -> None:
     os.kill(dead, signal.SIGKILL)
     assert server.wait(timeout=10) == 1
     assert not Path(f"/proc/{other}").exists()
+
+
+def test_the_workers_stop_when_the_parent_is_killed(workers) -> None:
+    """SIGKILL cannot be passed on; left behind, the workers would go on answering on the port
+    beside a restarted server."""
+    server, port = workers
+    children = _children(server.pid)
+    server.kill()
+    server.wait()
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{child}").exists() and _state(child) != "Z" for child in children):
+        assert time.monotonic() < deadline, "the workers outlived their parent"
+        time.sleep(0.1)
+    assert not _answers(port)
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"
