@@ -74,20 +74,25 @@ class Server:
 def _process_listens_on(pid: int, port: int) -> bool:
     """True when process ``pid`` or one of its children (the Rasa server's workers) holds a
     socket listening on ``port`` (Linux /proc); True where /proc cannot tell."""
+    try:
+        return any(listening_on(process, port) for process in [pid, *child_pids(pid)])
+    except OSError:
+        return True
+
+
+def child_pids(pid: int) -> list[int]:
+    """The child processes of ``pid`` (Linux /proc); raises OSError where /proc cannot tell."""
+    return [int(child) for child in
+            Path(f"/proc/{pid}/task/{pid}/children").read_text(encoding="ascii").split()]
+
+
+def listening_on(pid: int, port: int) -> set[str]:
+    """The sockets (``socket:[inode]``) process ``pid`` holds listening on ``port`` (Linux
+    /proc); raises OSError where /proc cannot tell."""
     listening = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            rows = Path(table).read_text(encoding="ascii").splitlines()[1:]
-        except OSError:
-            return True
-        for row in rows:
+        for row in Path(table).read_text(encoding="ascii").splitlines()[1:]:
             fields = row.split()
             if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # LISTEN
                 listening.add(f"socket:[{fields[9]}]")
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text(encoding="ascii").split()
-        return any(os.readlink(fd) in listening
-                   for process in [str(pid), *children]
-                   for fd in Path(f"/proc/{process}/fd").iterdir())
-    except OSError:
-        return True
+    return {os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()} & listening

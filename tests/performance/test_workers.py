@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from bot.local_servers import free_port
+from bot.stack.server import child_pids, listening_on
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -63,9 +64,8 @@ def workers() -> Iterator[tuple[subprocess.Popen[bytes], int]]:
 
 def _children(pid: int) -> list[int]:
     try:
-        return [int(child) for child in
-                Path(f"/proc/{pid}/task/{pid}/children").read_text(encoding="ascii").split()]
-    except OSError:
+        return child_pids(pid)
+    except OSError:  # the process is gone
         return []
 
 
@@ -78,21 +78,14 @@ def _answers(port: int) -> bool:
         return False
 
 
-def _listening_sockets(pid: int) -> set[str]:
-    listening = {f"socket:[{row.split()[9]}]"
-                 for row in Path("/proc/net/tcp").read_text(encoding="ascii").splitlines()[1:]
-                 if row.split()[3] == "0A"}
-    return {os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()} & listening
-
-
 def test_each_worker_listens_on_a_socket_of_its_own(workers) -> None:
     """Sanic's workers share the socket their parent bound, so one of them accepts every waiting
     connection; here the parent holds no listening socket at all (it would take connections
     that nobody accepts)."""
-    server, _ = workers
-    first, second = (_listening_sockets(child) for child in _children(server.pid))
+    server, port = workers
+    first, second = (listening_on(child, port) for child in _children(server.pid))
     assert len(first) == len(second) == 1 and first != second
-    assert not _listening_sockets(server.pid)
+    assert not listening_on(server.pid, port)
 
 
 def test_a_burst_of_connections_is_shared_out_between_the_workers(workers) -> None:
