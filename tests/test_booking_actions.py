@@ -272,9 +272,10 @@ async def test_yes_sets_one_idempotency_key(make_tracker, domain, api, filled_dr
 
 
 async def lookup_turn(make_tracker, domain, text: str, intent: str, requested: str | None,
+                      entities: list[dict[str, Any]] | None = None,
                       **slots: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    tracker = form_tracker(make_tracker, text, requested, intent, form="booking_lookup_form",
-                           **slots)
+    tracker = form_tracker(make_tracker, text, requested, intent, entities,
+                           form="booking_lookup_form", **slots)
     if requested is None:
         for name, value in slots.items():
             tracker.events.append({"event": "slot", "name": name, "value": value})
@@ -410,8 +411,11 @@ async def test_booking_service_errors(make_tracker, domain, stub, filled_draft) 
 
 
 async def test_lookup_form_reads_a_reference(make_tracker, domain, api) -> None:
-    slots, _ = await lookup_turn(make_tracker, domain, "我個編號係 jm 7k3m 9qtx", "inform",
-                                 "booking_reference", booking_lookup_purpose="check")
+    typed = "我個編號係 jm 7k3m 9qtx"
+    as_understood = [{"entity": "booking_reference", "value": "JM-7K3M-9QTX",
+                      "start": typed.index("jm"), "end": len(typed)}]
+    slots, _ = await lookup_turn(make_tracker, domain, typed, "inform", "booking_reference",
+                                 as_understood, booking_lookup_purpose="check")
     assert slots["booking_reference"] == "JM-7K3M-9QTX"
     assert slots["requested_slot"] == "contact_phone"
     slots, (message, question) = await lookup_turn(

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rasa.shared.nlu.constants import ENTITIES, TEXT
+import pytest
+from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu import normaliser as normalisation
 from bot.nlu.components import (
     ChineseNormaliser,
+    MessageReader,
     OriginalTextRestorer,
     WhitespaceSafeJiebaTokenizer,
 )
@@ -58,6 +61,37 @@ def test_prediction_keeps_the_original_and_its_script() -> None:
     assert message.get(TEXT)[entity["start"]:entity["end"]] == "物業登記"
 
 
+def read(text: str, classified_as: str) -> Message:
+    """The message after the pipeline's own components, the classifier having said
+    ``classified_as``."""
+    message = Message({TEXT: text})
+    normaliser().process([message])
+    tokenizer(None).process([message])
+    message.set(INTENT, {"name": classified_as, "confidence": 0.86})
+    MessageReader.create({}, None, None, None).process([message])
+    OriginalTextRestorer.create({}, None, None, None).process([message])
+    return message
+
+
+def test_a_booking_reference_is_an_entity_in_the_users_own_text() -> None:
+    """Read once, in understanding: the lookup form takes its canonical value, and the characters
+    are no unknown words."""
+    message = read("編號係 jm pvxn 7gtg 唔該", "thank")
+    (entity,) = message.get(ENTITIES)
+    assert (entity["entity"], entity["value"]) == ("booking_reference", "JM-PVXN-7GTG")
+    assert message.get(TEXT)[entity["start"]:entity["end"]] == "jm pvxn 7gtg"
+    assert "pvxn" not in " ".join(message.get("unknown_words"))
+    assert message.get(INTENT)["name"] == "thank"  # other words: the classifier decides
+
+
+@pytest.mark.parametrize("typed", ["JM-PVXN-7GTG", " ＪＭ－ＰＶＸＮ－７ＧＴＧ。", "jm pvxn7gtg!"])
+def test_a_reference_alone_is_an_answer_whatever_the_classifier_says(typed: str) -> None:
+    """Eight random characters once read as goodbye, which ended the lookup that asked for them."""
+    message = read(typed, "goodbye")
+    assert message.get(INTENT) == {"name": "inform", "confidence": 1.0}
+    assert [i["name"] for i in message.get("intent_ranking")] == ["inform"]
+
+
 def test_button_payloads_are_left_alone() -> None:
     payload = '/ask_eligibility{"service":"property_registration"}'
     message = Message({TEXT: payload})
@@ -84,3 +118,15 @@ def test_the_dictionary_is_part_of_the_fingerprint(tmp_path: Path) -> None:
     (tmp_path / "catalog.txt").write_text("物业登记 20000 n\n住房网签 20000 n\n",
                                           encoding="utf-8")
     assert WhitespaceSafeJiebaTokenizer.fingerprint_addon(config) != before
+
+
+def test_the_normalisation_files_are_part_of_the_fingerprint(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """An edit to the Cantonese table retrains the classifier instead of restoring it from Rasa's
+    cache, which keys a component by its class's source alone."""
+    table = tmp_path / "cantonese.yml"
+    table.write_text(normalisation.CANTONESE_TABLE.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(normalisation, "CANTONESE_TABLE", table)
+    before = ChineseNormaliser.fingerprint_addon({})
+    table.write_text(table.read_text(encoding="utf-8") + "  嚟緊: 下一个\n", encoding="utf-8")
+    assert ChineseNormaliser.fingerprint_addon({}) != before

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.booking.reference import new_reference
 from bot.nlu.normaliser import normalise, normalise_term
 
 
@@ -55,3 +56,25 @@ def test_a_span_inside_a_replaced_phrase_widens_to_the_phrase() -> None:
 
 def test_terms_are_stripped_and_lowercased() -> None:
     assert normalise_term(" Property Registration ") == "property registration"
+
+
+@pytest.mark.parametrize(("text", "reference"), [
+    ("JM-PVXN-7GTG", "JM-PVXN-7GTG"), ("編號係 ＪＭ－４ＨＫＴ－９ＣＸＡ 想查下", "JM-4HKT-9CXA"),
+    ("my reference is jm 4hkt 9cxa.", "JM-4HKT-9CXA"), ("查询预约JM4HKT9CXA呢", "JM-4HKT-9CXA")])
+def test_a_booking_reference_is_found_with_its_canonical_value(text: str, reference: str) -> None:
+    """In any width, case or spacing, in the form the booking service knows."""
+    normalised = normalise(text)
+    (found,) = normalised.references
+    assert found.value == reference
+    back = normalised.to_original_span(found.start, found.end)
+    assert normalise(text[slice(*back)]).references[0].value == reference  # the whole of it
+
+
+def test_every_reference_the_service_makes_is_read() -> None:
+    for _ in range(200):
+        reference = new_reference()
+        assert [r.value for r in normalise(f"編號係{reference}").references] == [reference]
+
+
+def test_a_longer_code_is_not_a_reference() -> None:
+    assert normalise("XJM-AAAA-BBBB JM-AAAA-BBBBC").references == ()

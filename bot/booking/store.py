@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,9 +36,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from bot.booking.database import booking_engine
+from bot.booking.reference import new_reference
 from bot.booking.tables import BOOKED, CANCELLED, bookings, metadata, slot_usage, timestamp
-
-REFERENCE_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY3479"  # no 0/O, 1/I, 2/Z, 5/S, 8/B lookalikes
 
 
 class SlotFull(Exception):
@@ -92,11 +90,6 @@ def fingerprint(request: NewBooking) -> str:
               "applicant_name": request.applicant_name, "phone": request.phone,
               "id_type": request.id_type, "id_number": request.id_number}
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
-
-
-def _new_reference() -> str:
-    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
-    return f"JM-{chars[:4]}-{chars[4:]}"
 
 
 def _advisory_key(kind: str, value: str) -> int:
@@ -186,7 +179,7 @@ class BookingStore:
     def _insert(self, connection: Connection, request: NewBooking, key: str, digest: str,
                 now: datetime) -> dict[str, Any]:
         row = {
-            "reference": _new_reference(), "idempotency_key": key, "request_fingerprint": digest,
+            "reference": new_reference(), "idempotency_key": key, "request_fingerprint": digest,
             "service_id": request.service_id, "slot_start": timestamp(request.slot_start),
             "language": request.language, "status": BOOKED,
             "applicant_name": request.applicant_name, "phone": request.phone,

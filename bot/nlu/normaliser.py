@@ -3,7 +3,8 @@
 Full-width -> half-width, ASCII lowercase, Traditional -> Simplified (OpenCC, Hong Kong variants),
 Cantonese -> Mandarin (``cantonese.yml``). The result keeps an alignment with the original text, so
 entity spans found in the normalised text can be mapped back to what the user typed and annotated
-training spans can be mapped forward.
+training spans can be mapped forward. It also lists the booking references in the text, with their
+canonical form ("ＪＭ－４ＨＫＴ－９ＣＸＡ", "jm 4hkt9cxa" -> JM-4HKT-9CXA).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import yaml
 
+from bot.booking.reference import PATTERN as REFERENCE_PATTERN
+from bot.booking.reference import canonical
 from bot.language import converter
 
 CANTONESE_TABLE = Path(__file__).with_name("cantonese.yml")
@@ -34,10 +37,20 @@ class Piece:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """A booking reference: where it is in the normalised text, and its canonical value."""
+
+    start: int
+    end: int
+    value: str  # canonical: JM-4HKT-9CXA
+
+
+@dataclass(frozen=True)
 class NormalisedText:
     original: str
     text: str
     pieces: tuple[Piece, ...]
+    references: tuple[Reference, ...] = ()
 
     def to_normalised_span(self, start: int, end: int) -> tuple[int, int]:
         """Maps a span of the original text onto the normalised text."""
@@ -120,17 +133,25 @@ def normalise(text: str) -> NormalisedText:
     """Normalises a user message for NLU; see the module docstring."""
     same_length = _to_simplified_same_length("".join(_half_width(c) for c in text).lower())
     phrases, longest = _cantonese_phrases()
+    matches = {match.start(): match for match in REFERENCE_PATTERN.finditer(same_length)}
     pieces: list[Piece] = []
+    references: list[Reference] = []
     output: list[str] = []
     out_len = 0
     position = 0
     while position < len(same_length):
-        replacement, consumed = _match_phrase(same_length, position, phrases, longest)
+        if position in matches:  # kept whole, as typed: no Cantonese phrase inside a reference
+            replacement = matches[position].group(0)
+            consumed = len(replacement)
+            references.append(Reference(out_len, out_len + consumed, canonical(matches[position])))
+        else:
+            replacement, consumed = _match_phrase(same_length, position, phrases, longest)
         pieces.append(Piece(position, position + consumed, out_len, out_len + len(replacement)))
         output.append(replacement)
         out_len += len(replacement)
         position += consumed
-    return NormalisedText(original=text, text="".join(output), pieces=tuple(_merge(pieces)))
+    return NormalisedText(original=text, text="".join(output), pieces=tuple(_merge(pieces)),
+                          references=tuple(references))
 
 
 def _match_phrase(text: str, position: int, phrases: dict[str, str], longest: int

@@ -23,19 +23,11 @@ from bot.booking.when import WhenRequest
 from bot.catalog.model import Catalog
 from bot.catalog.search import find_ids, resolve
 
-# not \b: Chinese characters are word characters, and "編號係JM-…" must match
-_REFERENCE = re.compile(r"(?<![A-Z0-9])JM[\s-]*([A-Z0-9]{4})[\s-]*([A-Z0-9]{4})(?![A-Z0-9])",
-                        re.IGNORECASE)
 _PHONE_RUN = re.compile(r"[+＋]?[\d０-９][\d０-９\s\-－()（）]{6,}[\d０-９]")
 # what a changed answer clears besides the field: a changed request is a new request, so it must
 # not reuse the old confirmation or idempotency key
 _CHANGE_CLEARS = {"booking_confirmed": None, "booking_change_pending": None,
                   "booking_idempotency_key": None}
-
-
-def reference_in(text: str) -> str | None:
-    match = _REFERENCE.search(text or "")
-    return f"JM-{match.group(1)}-{match.group(2)}".upper() if match else None
 
 
 def _names_a_time(turn: FormTurn) -> bool:
@@ -197,13 +189,13 @@ def extract_lookup(turn: FormTurn) -> dict[str, Any]:
         return value
     if turn.intent in INTERRUPTIONS:
         return {}
-    # a reference is only ever taken from the pattern; anything else is re-asked
+    # a reference is only ever taken from the entity; anything else is re-asked
     return {turn.requested: "" if turn.requested == "booking_reference" else turn.text}
 
 
 def _lookup_at_start(turn: FormTurn) -> dict[str, Any]:
     found: dict[str, Any] = {}
-    reference = reference_in(turn.text)
+    reference = turn.entities.get("booking_reference")
     if reference and reference != turn.slots.get("booking_reference"):
         found |= {"booking_reference": reference, "booking_found": None}
     if turn.slots.get("booking_lookup_purpose") == "move" and _names_a_time(turn):
@@ -212,7 +204,7 @@ def _lookup_at_start(turn: FormTurn) -> dict[str, Any]:
 
 
 def _reference_value(_: Any, turn: FormTurn) -> dict[str, Any] | None:
-    reference = reference_in(turn.text)
+    reference = turn.entities.get("booking_reference")  # canonical, from understanding
     return {"booking_reference": reference} if reference else None
 
 
