@@ -212,6 +212,19 @@ def test_a_mistyped_name_asks_do_you_mean(catalog: Catalog) -> None:
     assert outcome.slots["suggested_service"] == "social_insurance_certificate"
 
 
+def test_a_reference_alone_asks_what_to_do_with_it(catalog: Catalog) -> None:
+    """Outside a booking conversation: check, cancel or move it, each starting the lookup with the
+    reference given, or a person; never "I did not understand"."""
+    outcome = dialogue.handle_inform(catalog, turn(
+        "JM-PVXN-7GTG", "inform", mentions=(Mention("booking_reference", "JM-PVXN-7GTG",
+                                                    "JM-PVXN-7GTG"),)))
+    assert "JM-PVXN-7GTG" in outcome.reply.text
+    assert payloads(outcome) == [
+        '/check_booking{"booking_reference":"JM-PVXN-7GTG"}',
+        '/cancel_booking{"booking_reference":"JM-PVXN-7GTG"}',
+        '/change_booking{"booking_reference":"JM-PVXN-7GTG"}', "/human_handoff"]
+
+
 def test_a_question_after_do_you_mean_continues_the_suggestion(catalog: Catalog) -> None:
     slots = {"pending_question": "confirm_service",
              "suggested_service": "social_insurance_certificate"}

@@ -165,7 +165,12 @@ def human_handoff(catalog: Catalog, turn: Turn) -> Outcome:
 
 
 def handle_inform(catalog: Catalog, turn: Turn) -> Outcome:
-    """A bare answer ("物業登記", "澳門"): continue what the bot asked, or the likeliest question."""
+    """A bare answer ("物業登記", "澳門"): continue what the bot asked, or the likeliest question.
+    A booking reference asks what to do with it (inside a booking conversation, its form reads
+    it instead)."""
+    offer = _reference_offer(turn)
+    if offer:
+        return offer
     pending = turn.slots.get(PENDING)
     if pending == "find_service_point":
         return find_service_point(catalog, turn)
@@ -183,6 +188,13 @@ def handle_inform(catalog: Catalog, turn: Turn) -> Outcome:
     if category_of(catalog, turn):
         return list_services(catalog, turn)
     return not_understood(catalog, turn, response="utter_default")
+
+
+def _reference_offer(turn: Turn) -> Outcome | None:
+    """Check, cancel or move the booking a message names by its reference, or a person."""
+    references = turn.values("booking_reference")
+    return Outcome(clarify.booking_reference(references[0], phrases_for(turn))) if references \
+        else None
 
 
 def _likely_question(turn: Turn, excluding: str = "human_handoff") -> str:
@@ -247,6 +259,9 @@ def not_understood(catalog: Catalog, turn: Turn, response: str) -> Outcome:
         return other_system
     if named_ids(catalog, turn, "service"):
         return answer_eligibility(catalog, turn)
+    offer = _reference_offer(turn)  # "JM-… 係咩嚟" NLU was unsure of
+    if offer:
+        return offer
     current = topic_of(catalog, turn).service
     has_topic = current or turn.slots.get(POINT)
     if not turn.question and _names_only_a_place(catalog, turn):  # "我喺觀塘": a bare answer

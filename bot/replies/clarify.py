@@ -27,6 +27,17 @@ def _service_button(service: Service, phrases: Phrases) -> dict[str, str]:
             "payload": payload("ask_eligibility", service=service.id)}
 
 
+def booking_reference(reference: str, phrases: Phrases) -> Reply:
+    """A booking reference sent on its own, with no booking conversation running: what to do
+    with it (each button starts the lookup with the reference already given)."""
+    return Reply(phrases(f"{KEY}.booking_reference", reference=reference), [
+        phrases.button("check", payload("check_booking", booking_reference=reference)),
+        phrases.button("cancel", payload("cancel_booking", booking_reference=reference)),
+        {"title": phrases("booking.buttons.move"),
+         "payload": payload("change_booking", booking_reference=reference)},
+        _human(phrases)])
+
+
 def not_in_list(catalog: Catalog, query: str, suggestions: list[Service],
                 phrases: Phrases) -> Reply:
     """Not in the catalog: say so, in the user's own words or none, with 12345 and a person.

@@ -146,6 +146,16 @@ def test_checking_a_booking_named_in_the_first_message(stack: Stack) -> None:
     assert "/change_booking" in chat.payloads()
 
 
+def test_a_reference_alone_in_a_new_conversation_offers_what_to_do_with_it(stack: Stack) -> None:
+    """Typed with a phone's full-width keyboard, as some residents do."""
+    person, reference, chat = booked_elsewhere(stack, pick=2)
+    typed = reference.translate({code: code + 0xFEE0 for code in range(0x21, 0x7F)})
+    assert reference in chat(typed)
+    cancel = next(p for p in chat.payloads() if p.startswith("/cancel_booking"))
+    assert "電話" in chat(cancel)  # the reference is not asked again
+    assert chat(person.phone).startswith(f"取消 {reference}")
+
+
 def test_rescheduling_in_a_new_conversation_moves_the_booking(stack: Stack) -> None:
     person, reference, chat = booked_elsewhere(stack, pick=4)
     assert "reference" in chat("I want to reschedule my booking")
