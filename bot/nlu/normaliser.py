@@ -10,6 +10,7 @@ canonical form ("ＪＭ－４ＨＫＴ－９ＣＸＡ", "jm 4hkt9cxa" -> JM-4HKT
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -99,13 +100,8 @@ def _position(segment: Segment, position: int, at_end: bool) -> int:
     return dst_end if at_end else dst_start
 
 
-def _half_width(char: str) -> str:
-    code = ord(char)
-    if _FULLWIDTH_FIRST <= code <= _FULLWIDTH_LAST:
-        return chr(code - _FULLWIDTH_OFFSET)
-    if char == _IDEOGRAPHIC_SPACE:
-        return " "
-    return char
+_HALF_WIDTH = {code: code - _FULLWIDTH_OFFSET for code in range(_FULLWIDTH_FIRST, _FULLWIDTH_LAST + 1)}
+_HALF_WIDTH[ord(_IDEOGRAPHIC_SPACE)] = ord(" ")
 
 
 def _to_simplified_same_length(text: str) -> str:
@@ -124,59 +120,51 @@ def _to_simplified_same_length(text: str) -> str:
 
 
 @cache
-def _cantonese_phrases() -> tuple[dict[str, str], int]:
-    phrases = yaml.safe_load(CANTONESE_TABLE.read_text(encoding="utf-8"))["phrases"]
-    return phrases, max(len(key) for key in phrases)
+def _cantonese_phrases() -> dict[str, str]:
+    return yaml.safe_load(CANTONESE_TABLE.read_text(encoding="utf-8"))["phrases"]
+
+
+@cache
+def _rewrites() -> re.Pattern[str]:
+    """What normalise rewrites, in one pattern: a booking reference, else the longest Cantonese
+    phrase at that position (the alternatives are tried in order)."""
+    phrases = sorted(_cantonese_phrases(), key=len, reverse=True)
+    return re.compile(f"(?P<reference>{REFERENCE_PATTERN.pattern})|"
+                      + "|".join(map(re.escape, phrases)), REFERENCE_PATTERN.flags)
 
 
 def normalise(text: str) -> NormalisedText:
     """Normalises a user message for NLU; see the module docstring."""
-    same_length = _to_simplified_same_length("".join(_half_width(c) for c in text).lower())
-    phrases, longest = _cantonese_phrases()
-    matches = {match.start(): match for match in REFERENCE_PATTERN.finditer(same_length)}
+    same_length = _to_simplified_same_length(text.translate(_HALF_WIDTH).lower())
+    phrases = _cantonese_phrases()
+    output: list[str] = []
     pieces: list[Piece] = []
     references: list[Reference] = []
-    output: list[str] = []
-    out_len = 0
-    position = 0
-    while position < len(same_length):
-        if position in matches:  # kept whole, as typed: no Cantonese phrase inside a reference
-            replacement = matches[position].group(0)
-            consumed = len(replacement)
-            references.append(Reference(out_len, out_len + consumed, canonical(matches[position])))
+    position = out_len = 0
+    run_start = run_out_start = 0  # where the text copied one for one since the last resize began
+    for found in _rewrites().finditer(same_length):
+        output.append(same_length[position:found.start()])
+        out_len += found.start() - position
+        if found.lastgroup == "reference":  # kept whole, as typed
+            replacement = found.group()
+            value = canonical(REFERENCE_PATTERN.match(same_length, found.start()))
+            references.append(Reference(out_len, out_len + len(replacement), value))
         else:
-            replacement, consumed = _match_phrase(same_length, position, phrases, longest)
-        pieces.append(Piece(position, position + consumed, out_len, out_len + len(replacement)))
+            replacement = phrases[found.group()]
+        if len(replacement) != len(found.group()):
+            if found.start() > run_start:
+                pieces.append(Piece(run_start, found.start(), run_out_start, out_len))
+            pieces.append(Piece(found.start(), found.end(), out_len, out_len + len(replacement)))
+            run_start, run_out_start = found.end(), out_len + len(replacement)
         output.append(replacement)
         out_len += len(replacement)
-        position += consumed
-    return NormalisedText(original=text, text="".join(output), pieces=tuple(_merge(pieces)),
+        position = found.end()
+    output.append(same_length[position:])
+    out_len += len(same_length) - position
+    if len(same_length) > run_start:
+        pieces.append(Piece(run_start, len(same_length), run_out_start, out_len))
+    return NormalisedText(original=text, text="".join(output), pieces=tuple(pieces),
                           references=tuple(references))
-
-
-def _match_phrase(text: str, position: int, phrases: dict[str, str], longest: int
-                  ) -> tuple[str, int]:
-    for length in range(min(longest, len(text) - position), 0, -1):
-        candidate = text[position:position + length]
-        if candidate in phrases:
-            return phrases[candidate], length
-    return text[position], 1
-
-
-def _merge(pieces: list[Piece]) -> list[Piece]:
-    """Joins neighbouring one-to-one pieces so lookups stay short."""
-    merged: list[Piece] = []
-    for piece in pieces:
-        last = merged[-1] if merged else None
-        if (last and _is_identity(last) and _is_identity(piece)):
-            merged[-1] = Piece(last.orig_start, piece.orig_end, last.start, piece.end)
-        else:
-            merged.append(piece)
-    return merged
-
-
-def _is_identity(piece: Piece) -> bool:
-    return piece.orig_end - piece.orig_start == piece.end - piece.start
 
 
 def normalise_term(term: str) -> str:
