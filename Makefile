@@ -29,8 +29,8 @@ KNOWLEDGE_INPUTS := $(wildcard bot/knowledge/*.yml) bot/catalog/schema.yml \
 	bot/booking/reference.py
 TRAINING_INPUTS := $(GENERATED) config.yml $(wildcard domain/*.yml) \
 	$(shell find data -name '*.yml' -not -path 'data/generated/*') \
-	bot/nlu/components.py bot/nlu/normaliser.py bot/nlu/cantonese.yml bot/language.py \
-	bot/booking/reference.py
+	bot/nlu/components.py bot/nlu/sentence_features.py bot/nlu/normaliser.py bot/nlu/cantonese.yml \
+	bot/language.py bot/booking/reference.py
 
 .PHONY: help install system-packages generate train run shell test lint unit validate test-stories test-nlu smoke test-browser \
 	test-realistic bench clean lock run-cluster test-faults validate-deploy profile

@@ -2,7 +2,8 @@
 
 The pipeline (config.yml) runs::
 
-    ChineseNormaliser -> WhitespaceSafeJiebaTokenizer -> featurizers -> DIET (intents)
+    ChineseNormaliser -> WhitespaceSafeJiebaTokenizer -> featurizers -> SentenceFeaturesOnly
+    -> DIET (intents)
     -> RegexEntityExtractor -> EntitySynonymMapper -> PhrasePatternExtractor -> MessageReader
     -> FallbackClassifier -> OriginalTextRestorer
 
