@@ -76,17 +76,21 @@ def read(text: str, classified_as: str) -> Message:
 def test_a_booking_reference_is_an_entity_in_the_users_own_text() -> None:
     """Read once, in understanding: the lookup form takes its canonical value, and the characters
     are no unknown words."""
-    message = read("編號係 jm pvxn 7gtg 唔該", "thank")
+    message = read("幫我取消 jm pvxn 7gtg 唔該", "cancel_booking")
     (entity,) = message.get(ENTITIES)
     assert (entity["entity"], entity["value"]) == ("booking_reference", "JM-PVXN-7GTG")
     assert message.get(TEXT)[entity["start"]:entity["end"]] == "jm pvxn 7gtg"
     assert "pvxn" not in " ".join(message.get("unknown_words"))
-    assert message.get(INTENT)["name"] == "thank"  # other words: the classifier decides
+    assert message.get(INTENT)["name"] == "cancel_booking"  # words that ask: the classifier decides
 
 
-@pytest.mark.parametrize("typed", ["JM-PVXN-7GTG", " ＪＭ－ＰＶＸＮ－７ＧＴＧ。", "jm pvxn7gtg!"])
-def test_a_reference_alone_is_an_answer_whatever_the_classifier_says(typed: str) -> None:
-    """Eight random characters once read as goodbye, which ended the lookup that asked for them."""
+@pytest.mark.parametrize("typed", ["JM-PVXN-7GTG", " ＪＭ－ＰＶＸＮ－７ＧＴＧ。", "jm pvxn7gtg!",
+                                   "編號係 jm pvxn 7gtg 唔該", "參考號碼：JM-PVXN-7GTG",
+                                   "JM-PVXN-7GTG is my booking number", "it's JM-PVXN-7GTG, thanks"])
+def test_a_reference_handed_over_is_an_answer_whatever_the_classifier_says(typed: str) -> None:
+    """Eight random characters once read as goodbye, which ended the lookup that asked for them;
+    the words that hand a reference over ("參考號碼", "it's") were read as a request for a person
+    or as nothing."""
     message = read(typed, "goodbye")
     assert message.get(INTENT) == {"name": "inform", "confidence": 1.0}
     assert [i["name"] for i in message.get("intent_ranking")] == ["inform"]

@@ -98,3 +98,22 @@ def test_latin_entities_must_be_whole_words() -> None:
     assert not reading.on_word_boundaries("my hkid number", 3, 5)  # "hk" in "hkid"
     assert reading.on_word_boundaries("i live in hk now", 10, 12)
     assert reading.on_word_boundaries("我在香港", 2, 4)
+
+
+@pytest.mark.parametrize(("typed", "handed_over"), [
+    ("預約編號係JM-4HKT-9CXA", True),
+    ("單號 JM-4HKT-9CXA 呀", True),
+    ("reference: JM-4HKT-9CXA, thanks", True),
+    ("this is JM-4HKT-9CXA", True),
+    ("JM-4HKT-9CXA JM-7GTG-PVXN", True),
+    ("取消 JM-4HKT-9CXA", False),  # a word that asks for something: the classifier decides
+    ("查下 JM-4HKT-9CXA 幾時", False),
+    ("唔係 JM-4HKT-9CXA", False),
+    ("cancel JM-4HKT-9CXA please", False),
+    ("is JM-4HKT-9CXA still on", False),
+    ("thistle JM-4HKT-9CXA", False),  # English words are whole words, "this" is not in "thistle"
+])
+def test_a_reference_handed_over(typed: str, handed_over: bool) -> None:
+    normalised = normalise(typed)
+    spans = [(found.start, found.end) for found in normalised.references]
+    assert reading.only_references(normalised.text, spans) is handed_over

@@ -159,9 +159,10 @@ class MessageReader(GraphComponent):
     """Reads the message word by word (bot/nlu/reading.py).
 
     - adds each booking reference the normaliser found as the entity ``booking_reference``, in its
-      canonical form ("jm 4hkt 9cxa" -> JM-4HKT-9CXA); a message that is only a reference is the
-      answer the lookup asks for (``inform``), whatever the classifier made of its eight random
-      characters ("JM-PVXN-7GTG" read as goodbye ended a lookup; 1 reference in 25 was misread);
+      canonical form ("jm 4hkt 9cxa" -> JM-4HKT-9CXA); a message that is only references and words
+      that hand them over ("參考號碼：JM-…", "it's JM-…") is the answer the lookup asks for
+      (``inform``), whatever the classifier made of the eight random characters ("JM-PVXN-7GTG"
+      read as goodbye ended a lookup; 1 reference in 25 was misread);
     - drops Latin entities found inside longer words ("hk" in "hkid");
     - gives the role "negated" to entities a negation covers ("不是参保证明", "not the ...");
     - adds QUESTION, SHIFT, UNKNOWN_WORDS and NEGATED_TEXT to the parse data.
@@ -187,7 +188,8 @@ class MessageReader(GraphComponent):
         references = [{ENTITY_ATTRIBUTE_TYPE: BOOKING_REFERENCE, ENTITY_ATTRIBUTE_VALUE: found.value,
                        ENTITY_ATTRIBUTE_START: found.start, ENTITY_ATTRIBUTE_END: found.end,
                        EXTRACTOR: MessageReader.__name__} for found in original.references]
-        if references and _only_references(text, references):
+        if references and reading.only_references(
+                text, [(found.start, found.end) for found in original.references]):
             answer = {INTENT_NAME_KEY: ANSWER_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
             message.set(INTENT, answer, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [answer], add_to_output=True)
@@ -212,16 +214,6 @@ class MessageReader(GraphComponent):
         message.set(UNKNOWN_WORDS, as_typed(reading.unknown_spans(tokens, spans)),
                     add_to_output=True)
         message.set(NEGATED_TEXT, as_typed(negated), add_to_output=True)
-
-
-def _only_references(text: str, references: list[dict[str, Any]]) -> bool:
-    """Whether nothing but the references is typed (spaces and punctuation aside)."""
-    rest, end = [], 0
-    for found in references:
-        rest.append(text[end:found[ENTITY_ATTRIBUTE_START]])
-        end = found[ENTITY_ATTRIBUTE_END]
-    rest.append(text[end:])
-    return not any(char.isalnum() for char in "".join(rest))
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)

@@ -48,6 +48,7 @@ class Words:
     known: frozenset[str]  # function and aspect words, question and negation words
     whole: tuple[str, ...]  # words jieba must not cut
     longest_known: int
+    reference_framing: re.Pattern[str]
 
 
 def _split(text: str) -> list[str]:
@@ -72,7 +73,29 @@ def words() -> Words:
         shift_start_en=re.compile(
             rf"^(?:(?:ok|okay|so|and|then|hmm)[ ,]+)*(?:{raw['shift']['english_start']})\b"),
         known=frozenset(known), longest_known=max(len(w) for w in known),
-        whole=tuple(_split(raw["whole"]["chinese"])))
+        whole=tuple(_split(raw["whole"]["chinese"])),
+        reference_framing=_framing(_split(raw["reference_framing"]["chinese"]),
+                                   _split(raw["reference_framing"]["english"])))
+
+
+def _framing(chinese: list[str], english: list[str]) -> re.Pattern[str]:
+    """Any of the words: Chinese ones anywhere, longest first; English ones as whole words."""
+    alternatives = [*map(re.escape, sorted(chinese, key=len, reverse=True)),
+                    *(rf"(?<![a-z']){re.escape(word)}(?![a-z'])"
+                      for word in sorted(english, key=len, reverse=True))]
+    return re.compile("|".join(alternatives))
+
+
+def only_references(text: str, references: Sequence[Span]) -> bool:
+    """Whether the text is the references and nothing else but words that hand them over
+    (words.yml ``reference_framing``), spaces and punctuation."""
+    rest, end = [], 0
+    for start, stop in sorted(references):
+        rest.append(text[end:start])
+        end = stop
+    rest.append(text[end:])
+    unframed = words().reference_framing.sub(" ", " ".join(rest))
+    return not any(char.isalnum() for char in unframed)
 
 
 # --- phrases that name things -------------------------------------------------------------------
