@@ -36,6 +36,8 @@ def negated(text: str) -> list[str]:
     ("I have no flat in Jiangmen, I just want to know about social insurance",
      ["flat in jiangmen"]),
     ("我冇屋喺大陸㗎 我想問下點樣買社保", ["屋在大陆㗎"]),
+    ("唔係 參保證明 係繳費記錄", ["参保证明"]),  # a space sets the object off, the next one ends it
+    ("唔係 JM-4HKT-9CXA，係 JM-7GTG-PVXN", ["jm-4hkt-9cxa"]),
     # A-not-A questions ask, they do not negate
     ("使唔使親身去", []),
     ("有冇得網上辦", []),

@@ -176,6 +176,8 @@ def _zh_cues(text: str) -> list[int]:
 
 
 def _zh_scope(text: str, start: int) -> Span:
+    # a space after the negation sets off what it negates ("唔係 參保證明"); one after that ends it
+    start += len(text[start:]) - len(text[start:].lstrip())
     end = start
     limit = min(len(text), start + _NEGATION_REACH)
     while end < limit and not _BREAK.match(text[end]) and not text[end].isspace():
