@@ -70,8 +70,17 @@ def _digest(paths: list[Path]) -> str:
     return digest.hexdigest()
 
 
+class StatelessComponent(GraphComponent):
+    """A component with nothing to configure, train or load: the pipeline's own steps."""
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> StatelessComponent:
+        return cls()
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
-class ChineseNormaliser(GraphComponent):
+class ChineseNormaliser(StatelessComponent):
     """Rewrites message text for understanding and keeps the original and its script."""
 
     @classmethod
@@ -80,11 +89,6 @@ class ChineseNormaliser(GraphComponent):
         lives in other files, and an edit to them must retrain the classifier, not restore it."""
         return _digest([Path(normaliser.__file__), normaliser.CANTONESE_TABLE,
                         Path(reference.__file__), Path(language.__file__)])
-
-    @classmethod
-    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> ChineseNormaliser:
-        return cls()
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         for example in training_data.training_examples:
@@ -136,13 +140,8 @@ class WhitespaceSafeJiebaTokenizer(JiebaTokenizer):
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class PhrasePatternExtractor(GraphComponent):
+class PhrasePatternExtractor(StatelessComponent):
     """Entities named in residents' own words: the patterns of bot/nlu/phrases.yml."""
-
-    @classmethod
-    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> PhrasePatternExtractor:
-        return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -155,7 +154,7 @@ class PhrasePatternExtractor(GraphComponent):
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class MessageReader(GraphComponent):
+class MessageReader(StatelessComponent):
     """Reads the message word by word (bot/nlu/reading.py).
 
     - adds each booking reference the normaliser found as the entity ``booking_reference``, in its
@@ -167,11 +166,6 @@ class MessageReader(GraphComponent):
     - gives the role "negated" to entities a negation covers ("不是参保证明", "not the ...");
     - adds QUESTION, SHIFT, UNKNOWN_WORDS and NEGATED_TEXT to the parse data.
     """
-
-    @classmethod
-    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> MessageReader:
-        return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -217,17 +211,12 @@ class MessageReader(GraphComponent):
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class OriginalTextRestorer(GraphComponent):
+class OriginalTextRestorer(StatelessComponent):
     """Gives the message its original text back, with entity spans mapped onto it.
 
     Where two extracted catalog entities overlap, the longer one wins: "社保参保证明" is the
     service, not the category "社保" inside it.
     """
-
-    @classmethod
-    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> OriginalTextRestorer:
-        return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
