@@ -29,7 +29,7 @@ def redis_data() -> Iterator[Path]:
     shutil.rmtree(data, ignore_errors=True)
 
 
-def test_a_ticket_redis_could_not_take_back_is_given_back_when_it_answers(
+async def test_a_ticket_redis_could_not_take_back_is_given_back_when_it_answers(
         redis_data: Path) -> None:
     port = free_port()
     config = EndpointConfig(url="127.0.0.1", port=port, db=1, key_prefix="test",
@@ -38,15 +38,17 @@ def test_a_ticket_redis_could_not_take_back_is_given_back_when_it_answers(
         store = LockStore.create(config)
         plain = RedisLockStore(host="127.0.0.1", port=port, db=1, key_prefix="test")
         assert isinstance(store, RecoveringRedisLockStore)
-        ours, rasas = store.issue_ticket("ours"), plain.issue_ticket("rasas")
+        turn = store.lock("ours")
+        ours = (await turn.__aenter__()).last_issued
+        rasas = plain.issue_ticket("rasas")
     # Redis is down when both turns end
-    store.cleanup("ours", ours)  # remembered, not raised: the turn's answer stands
+    await turn.__aexit__(None, None, None)  # remembered, not raised: the turn's answer stands
     with pytest.raises(RedisConnectionError):
         plain.cleanup("rasas", rasas)
     with redis_server(port, data_dir=redis_data):
         assert store.get_lock("ours").is_locked(ours + 1)  # kept on disk by Redis
-        store.issue_ticket("someone else")
-        assert store.get_lock("ours") is None  # given back
+        async with store.lock("someone else"):
+            assert store.get_lock("ours") is None  # given back before the next ticket
         assert plain.get_lock("rasas").is_locked(rasas + 1)  # Rasa's waits for its lifetime
 
 
@@ -55,8 +57,9 @@ async def test_a_turn_waiting_for_a_dead_replicas_ticket_gets_its_turn(redis_url
     config = EndpointConfig(url=url.hostname, port=url.port, db=2, key_prefix="wait")
     ours, rasas = RecoveringRedisLockStore(config), RedisLockStore(url.hostname, url.port, db=2,
                                                                    key_prefix="wait")
-    for store, conversation in ((rasas, "rasas"), (ours, "ours")):
-        store.issue_ticket(conversation, 1.0)  # a replica that died holding the conversation
+    # a replica that died holding the conversation
+    rasas.issue_ticket("rasas", 1.0)
+    await ours._issue("ours", 1.0)
     await asyncio.sleep(0.3)
 
     async def next_turn(store: RedisLockStore, conversation: str) -> None:
@@ -98,8 +101,8 @@ async def test_a_ticket_written_as_the_connection_broke_does_not_block_the_conve
     real_change = store._change_lock
     broken = iter([True])
 
-    def change_then_break(**call: Any) -> Any:
-        written = real_change(**call)  # Redis wrote the ticket...
+    async def change_then_break(**call: Any) -> Any:
+        written = await real_change(**call)  # Redis wrote the ticket...
         if next(broken, False):
             raise RedisConnectionError("Connection closed by server.")  # ...and went away
         return written
@@ -121,10 +124,13 @@ def test_replicas_taking_tickets_at_once_never_share_a_number(redis_url: str) ->
     url = urlsplit(redis_url)
     config = EndpointConfig(url=url.hostname, port=url.port, db=4, key_prefix="race")
     replicas = [RecoveringRedisLockStore(config) for _ in range(4)]
-    with ThreadPoolExecutor(len(replicas)) as pool:
+
+    async def fifty_tickets(store: RecoveringRedisLockStore) -> list[int]:
+        return [(await store._issue("busy", 60))[0] for _ in range(50)]
+
+    with ThreadPoolExecutor(len(replicas)) as pool:  # each replica in its own thread and loop
         tickets = [ticket for batch in pool.map(
-            lambda store: [store.issue_ticket("busy") for _ in range(50)], replicas)
-            for ticket in batch]
+            lambda store: asyncio.run(fifty_tickets(store)), replicas) for ticket in batch]
     assert sorted(tickets) == list(range(200))
     lock = RedisLockStore(url.hostname, url.port, db=4, key_prefix="race").get_lock("busy")
     assert [ticket.number for ticket in lock.tickets] == list(range(200))  # Rasa reads them
@@ -135,6 +141,8 @@ async def test_a_turn_costs_two_round_trips_and_a_second_message_waits_its_turn(
     url = urlsplit(redis_url)
     store = RecoveringRedisLockStore(EndpointConfig(url=url.hostname, port=url.port, db=5,
                                                     key_prefix="turns"))
+    async with store.lock("first"):  # connects (and selects the database) once
+        pass
     store.red.config_resetstat()
     async with store.lock("alone"):
         pass
