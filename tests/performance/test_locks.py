@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from rasa.core.lock_store import LockStore, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
+from redis.asyncio import SSLConnection as AsyncSSLConnection
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from bot.conversations.locks import RecoveringRedisLockStore
@@ -171,3 +172,14 @@ def _commands(store: RecoveringRedisLockStore) -> dict[str, int]:
     return {name.removeprefix("cmdstat_"): stats["calls"]
             for name, stats in store.red.info("commandstats").items()
             if name not in ("cmdstat_info", "cmdstat_config|resetstat", "cmdstat_script|load")}
+
+
+def test_the_asyncio_client_connects_as_rasas_client_does() -> None:
+    store = RecoveringRedisLockStore(EndpointConfig(
+        url="redis.internal", port=6380, db=7, password="secret", use_ssl=True,
+        ssl_ca_certs="/etc/ssl/redis-ca.pem", socket_timeout=4, key_prefix="tls"))
+    rasas = store.red.connection_pool
+    ours = store._change_lock.registered_client.connection_pool
+    assert issubclass(ours.connection_class, AsyncSSLConnection)
+    for setting in ("host", "port", "db", "password", "socket_timeout", "ssl_ca_certs"):
+        assert ours.connection_kwargs[setting] == rasas.connection_kwargs[setting], setting
