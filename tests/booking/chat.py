@@ -39,7 +39,11 @@ class Chat:
 
 
 def coming_open_days(count: int) -> list[date]:
-    """The next working days after today, within a week, so "禮拜四" names exactly one."""
+    """Up to ``count`` working days after today, within a week, so "禮拜四" names exactly one.
+
+    Six days hold four working days when today is a weekday and five at a weekend, fewer in a
+    holiday week: tests take days from the end of the list, so a larger ``count`` only spreads
+    them away from other tests' days when the week has room."""
     schedule, today = default_schedule(), beijing_now().date()
     days = [today + timedelta(days=n) for n in range(1, 7)]
     return [day for day in days if schedule.is_open_on(day)][:count]
