@@ -1,20 +1,26 @@
-"""SentenceFeaturesOnly (bot/nlu/sentence_features.py): what it does to a message, and the
-configuration under which DIET reads nothing it removes."""
+"""SentenceFeaturesOnly and SentenceCountVectorsFeaturizer (bot/nlu/sentence_features.py): what
+they do to a message, and the configuration under which DIET reads nothing they leave out."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
+import pytest
 import scipy.sparse
 import yaml
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
+from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
 from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, FEATURE_TYPE_SEQUENCE, INTENT, TEXT
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.utils.tensorflow.rasa_layers import prepare_transformer_layer
 
-from bot.nlu.sentence_features import SentenceFeaturesOnly
+from bot.nlu.sentence_features import SentenceCountVectorsFeaturizer, SentenceFeaturesOnly
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 COMPONENT = "bot.nlu.sentence_features.SentenceFeaturesOnly"
@@ -74,3 +80,36 @@ def test_diet_reads_only_the_sentence_position() -> None:
     inputs = np.ones((2, 3, 4), dtype=np.float32)
     outputs, _ = identity(inputs, None, False)
     assert outputs is inputs
+
+
+def _trained(featurizer_class: type, tmp_path: Path, config: dict) -> tuple[object, list[Message]]:
+    (tmp_path / featurizer_class.__name__).mkdir()
+    storage = LocalModelStorage(tmp_path / featurizer_class.__name__)
+    featurizer = featurizer_class.create({**featurizer_class.get_default_config(), **config},
+                                         storage, Resource(featurizer_class.__name__),
+                                         ExecutionContext(GraphSchema({})))
+    texts = [("how do I transfer my property", "ask_materials"),
+             ("where is the service point", "find_service_point"), ("hello there", "greet")]
+    examples = [Message({TEXT: text, INTENT: intent}) for text, intent in texts]
+    data = TrainingData(examples)
+    WhitespaceTokenizer(WhitespaceTokenizer.get_default_config()).process_training_data(data)
+    featurizer.train(data)
+    featurizer.process_training_data(data)
+    message = Message({TEXT: "where do I transfer property"})
+    WhitespaceTokenizer(WhitespaceTokenizer.get_default_config()).process([message])
+    featurizer.process([message])
+    return featurizer, [*examples, message]
+
+
+@pytest.mark.parametrize("config", [{}, {"analyzer": "char_wb", "min_ngram": 1, "max_ngram": 3}])
+def test_sentence_count_vectors_are_rasas_without_the_token_counts(tmp_path: Path,
+                                                                    config: dict) -> None:
+    _, rasas = _trained(CountVectorsFeaturizer, tmp_path, config)
+    _, ours = _trained(SentenceCountVectorsFeaturizer, tmp_path, config)
+    for theirs, mine in zip(rasas, ours, strict=True):
+        expected = [f for f in theirs.features
+                    if not (f.attribute == TEXT and f.type == FEATURE_TYPE_SEQUENCE)]
+        assert len(mine.features) == len(expected) and mine.get_sparse_features(TEXT)[0] is None
+        for want, got in zip(expected, mine.features, strict=True):
+            assert (want.type, want.attribute) == (got.type, got.attribute)
+            assert (want.features != got.features).nnz == 0  # the same counts
