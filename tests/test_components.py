@@ -9,6 +9,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu import components
 from bot.nlu import normaliser as normalisation
 from bot.nlu.components import (
     ChineseNormaliser,
@@ -122,6 +123,23 @@ def test_the_dictionary_is_part_of_the_fingerprint(tmp_path: Path) -> None:
     (tmp_path / "catalog.txt").write_text("物业登记 20000 n\n住房网签 20000 n\n",
                                           encoding="utf-8")
     assert WhitespaceSafeJiebaTokenizer.fingerprint_addon(config) != before
+
+
+def test_a_dictionary_is_loaded_once_as_training_then_serving_would(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A training from scratch loads the dictionary where it is, then the copy in the model; the
+    server loads only the copy. jieba would count the words twice in the first case."""
+    loaded: list[str] = []
+    monkeypatch.setattr(components.jieba, "load_userdict", loaded.append)
+    monkeypatch.setattr(components, "_LOADED_DICTIONARIES", set())
+    source, copy, other = tmp_path / "generated", tmp_path / "model", tmp_path / "other"
+    for directory, words in ((source, "物业登记 20000 n\n"), (copy, "物业登记 20000 n\n"),
+                             (other, "住房网签 20000 n\n")):
+        directory.mkdir()
+        (directory / "catalog.txt").write_text(words, encoding="utf-8")
+    for directory in (source, copy, copy, other):
+        WhitespaceSafeJiebaTokenizer._load_custom_dictionary(str(directory))
+    assert loaded == [str(source / "catalog.txt"), str(other / "catalog.txt")]
 
 
 def test_the_normalisation_files_are_part_of_the_fingerprint(tmp_path: Path,
