@@ -66,10 +66,12 @@ class SentenceCountVectorsFeaturizer(CountVectorsFeaturizer):
         if attribute != TEXT or not self.vectorizers.get(attribute):
             return super()._create_features(attribute, all_tokens)
         vectorizer = self.vectorizers[attribute]
-        sentences = []
+        sentences: list[Any] = []
         for tokens in all_tokens:
-            counts = vectorizer.transform([" ".join(tokens)]) if tokens else None
-            if counts is not None:
-                counts.sort_indices()
-            sentences.append(None if counts is None else counts.tocoo())
+            if not tokens:
+                sentences.append(None)
+                continue
+            counts = vectorizer.transform([" ".join(tokens)])
+            counts.sort_indices()
+            sentences.append(counts.tocoo())
         return [None] * len(all_tokens), sentences
