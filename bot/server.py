@@ -29,6 +29,7 @@ import os
 from functools import partial
 from http import HTTPStatus
 
+import threadpoolctl
 from rasa import server as rasa_server
 from rasa.constants import ENV_CPU_INTER_OP_CONFIG, ENV_CPU_INTRA_OP_CONFIG
 from rasa.core import constants
@@ -149,15 +150,23 @@ async def _stop_retention(app: Sanic, _: object) -> None:
         task.cancel()
 
 
-def configure_tensorflow() -> None:
-    """As `rasa run` does, TensorFlow is set up from the environment (TF_INTER_OP_PARALLELISM_THREADS,
-    TF_INTRA_OP_PARALLELISM_THREADS, TF_GPU_MEMORY_ALLOC); here the thread counts default to one.
-    The server predicts one message at a time with a small model, and TensorFlow's thread pools
-    only added wake-ups: after an idle gap of 20 ms, as between real messages, a message was
-    understood in 3.9 ms with them and 3.2 ms without (measured, 200 messages, twice)."""
+def configure_thread_pools() -> None:
+    """One thread each for TensorFlow's and BLAS's pools, unless the environment says otherwise.
+    The server works out one message at a time with small matrices; more threads only cost.
+
+    - TensorFlow is set up from the environment as `rasa run` does (TF_INTER_OP_PARALLELISM_THREADS,
+      TF_INTRA_OP_PARALLELISM_THREADS, TF_GPU_MEMORY_ALLOC). Its pools only added wake-ups: after
+      an idle gap of 20 ms, as between real messages, a message was understood in 3.9 ms with them
+      and 3.2 ms without (measured, 200 messages, twice).
+    - numpy's OpenBLAS (OPENBLAS_NUM_THREADS) runs DIET's intent scores
+      (bot/patches/intents.py). With a thread per core, its threads spin between the products:
+      at one sender the Rasa server took 34.3 ms of CPU a message, against 28.8 before the
+      products replaced TensorFlow's call."""
     for variable in (ENV_CPU_INTER_OP_CONFIG, ENV_CPU_INTRA_OP_CONFIG):
         os.environ.setdefault(variable, "1")
     setup_tf_environment()
+    if "OPENBLAS_NUM_THREADS" not in os.environ:  # else OpenBLAS read it when it was loaded
+        threadpoolctl.threadpool_limits(1, user_api="blas")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -174,7 +183,7 @@ def main(argv: list[str] | None = None) -> None:
     # as `rasa run` does: without it, Rasa's structured debug lines (whole events, with what
     # users typed) are rendered and written on every turn
     configure_structlog(logging.INFO)
-    configure_tensorflow()
+    configure_thread_pools()
     patches.apply_all()
     app, endpoints = build_app(args)
     backlog = int(os.environ.get("SANIC_BACKLOG", "100"))

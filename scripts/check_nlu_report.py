@@ -102,8 +102,11 @@ async def _parse_all(model: Path, texts: list[str]) -> list[dict[str, Any]]:
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog
 
+    from bot import patches
+
     configure_logging_and_warnings(logging.WARNING)
     configure_structlog(logging.WARNING)
+    patches.apply_all()  # parsed as the server parses (DIET's scores: bot/patches/intents.py)
     agent = Agent.load(str(model))
     return [await agent.parse_message(text) for text in texts]
 

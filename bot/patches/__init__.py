@@ -28,19 +28,27 @@ from rasa.core.policies.rule_policy import RulePolicy
 from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.engine.runner.dask import DaskGraphRunner
+from rasa.nlu.classifiers.diet_classifier import DIET, DIETClassifier
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.utils.endpoints import EndpointConfig
-from rasa.utils.tensorflow.models import RasaModel
+from rasa.utils.tensorflow.layers import DenseForSparse, DotProductLoss, Embed
+from rasa.utils.tensorflow.models import RasaModel, TransformerRasaModel
+from rasa.utils.tensorflow.rasa_layers import (
+    ConcatenateSparseDenseFeatures,
+    RasaFeatureCombiningLayer,
+    RasaSequenceLayer,
+)
 
 from bot.patches.action_results import validate_action_result
 from bot.patches.copies import copy_from_state
 from bot.patches.events import resolve_by_type
 from bot.patches.features import combine_sparse_at_once
 from bot.patches.graph import run_in_order
+from bot.patches.intents import predict_intents_with_numpy
 from bot.patches.prediction import predict_with_traced_graph
 from bot.patches.rules import possible_rule_keys
 from bot.patches.sessions import kept_session
@@ -141,6 +149,39 @@ PATCHES = (
           source_sha256="7f745b0f9cb647c9df9e5b04b318a7b93709daf9460bad4373970c6cf9f04d8f",
           replacement=predict_with_traced_graph,
           why="call DIET's traced graph directly instead of binding each batch to its signature"),
+    Patch(DIETClassifier, "_predict",
+          source_sha256="228b5091ebd1894b30d828ffe3f5e616c769f6fe1bc7161a3b7f9789244e3948",
+          replacement=predict_intents_with_numpy,
+          why="work DIET's intent scores out as the three matrix products its model is here, "
+              "instead of through model data, a batch generator and a TensorFlow call",
+          reproduces=(
+              (DIET, "batch_predict",
+               "3892283de893952575fe0714459c8f798aae6b2b7f6d1e9c14bd2a79ed66ca0b"),
+              (DIET, "_batch_predict_intents",
+               "2cda35fe805f96c0ec4bd38afd685a3f6aef1112028860d42e334ac4dcdd3add"),
+              (TransformerRasaModel, "_last_token",
+               "e0a8f835c0922982162dfa15e04f3058b2b2c6373422c350c74d4ddaf8836fc4"),
+              (RasaSequenceLayer, "call",
+               "3217207e10e361d874e40581638335baa937fd19a2b34608d04baf69e6d7ccd3"),
+              (RasaFeatureCombiningLayer, "call",
+               "43596eec16258ce001efd7391f31d471da0b5f4b164fc361b3f2e4f2f484a5c6"),
+              (RasaFeatureCombiningLayer, "_combine_sentence_level_features",
+               "92f2a7e869a3ad636b70266da5e8b79f209467794c31ce51981b9ece097fe269"),
+              (RasaFeatureCombiningLayer, "_concat_sequence_sentence_features",
+               "88d0459fbe18f9d4b2eadf73f9ec4d7f65f6a6ba06097727bc3148c6bb34c0d1"),
+              (ConcatenateSparseDenseFeatures, "call",
+               "c1424885600a626950fb2e9dd162728e60d2c88101552f50b8db19bab8a1ad64"),
+              (ConcatenateSparseDenseFeatures, "_process_sparse_feature",
+               "3b2e18fc65af17c5950308b85b4c1867a638dc5a1f7d68005b954210aa6cc18a"),
+              (DenseForSparse, "call",
+               "99a7e5e30148b563c980579bac86c6fff12df1543a9d87edf9f6e6064f250ad5"),
+              (Embed, "call", "453572475f9509fd94a50d31a80d5362c9466f71109d970898526a5b5fc33041"),
+              (DotProductLoss, "get_similarities_and_confidences_from_embeddings",
+               "e018306b6c16c1a1c1bf1e69cdaf58812d7a37c2939a09b68f67e78dd49bd244"),
+              (DotProductLoss, "sim",
+               "68c643fe46a7dff61d43ae44ce37870b09a0b2702125645d1794a914e13ace13"),
+              (Message, "get_sparse_features",
+               "bc5b1f439be5f08ed0314891ae1c261abf5112bd7181b427b382d2144d01e806"))),
     Patch(RulePolicy, "_get_possible_keys",
           source_sha256="2915fd81711e194c6d667728e00bd0e51e9c1c2791a0be14c55f0ef9938f9936",
           replacement=possible_rule_keys,

@@ -441,3 +441,84 @@ forms:
                                   SlotSet("service", "changed"), ActionExecuted("action_answer"),
                                   user()], domain)
     assert _tracker_state(tracker) == before
+
+
+def _trained_diet(tmp_path: Path, **config: Any) -> tuple[Any, list[Any]]:
+    """A small DIET configured as config.yml's (with ``config`` on top), trained on the
+    sentence-level features our pipeline gives it; and messages featurised for it."""
+    import yaml
+    from rasa.engine.storage.resource import Resource
+    from rasa.nlu.classifiers.diet_classifier import DIETClassifier
+    from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
+        CountVectorsFeaturizer,
+    )
+    from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+    from rasa.shared.nlu.constants import INTENT, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from bot.nlu.sentence_features import SentenceCountVectorsFeaturizer, SentenceFeaturesOnly
+
+    pipeline = yaml.safe_load((Path(__file__).parents[2] / "config.yml").read_text("utf-8"))
+    diet_config = next(c for c in pipeline["pipeline"] if c["name"] == "DIETClassifier")
+    storage = LocalModelStorage(tmp_path)
+    context = ExecutionContext(GraphSchema({}))
+
+    def made(kind: type, settings: dict[str, Any]) -> Any:
+        return kind.create({**kind.get_default_config(), **settings}, storage,
+                           Resource(f"{kind.__name__}{len(settings)}"), context)
+
+    # Rasa's featurizer gives token features too, which SentenceFeaturesOnly makes a placeholder
+    featurizers = [made(CountVectorsFeaturizer, {}),
+                   made(SentenceCountVectorsFeaturizer,
+                        {"analyzer": "char_wb", "min_ngram": 1, "max_ngram": 3})]
+    diet = made(DIETClassifier, {**{k: v for k, v in diet_config.items() if k != "name"},
+                                 "epochs": 5, **config})
+    texts = {"ask_materials": ["what do I need to transfer my flat", "materials for the tax form",
+                               "what documents for a birth certificate"],
+             "find_service_point": ["where is the service point", "address of the Macau zone",
+                                    "where can I go in Hong Kong"],
+             "greet": ["hello there", "hi", "good morning"]}
+    data = TrainingData([Message({TEXT: text, INTENT: intent})
+                         for intent, examples in texts.items() for text in examples])
+    tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
+    tokenizer.process_training_data(data)
+    for featurizer in featurizers:
+        featurizer.train(data)
+        featurizer.process_training_data(data)
+    only_sentences = SentenceFeaturesOnly.create({}, storage, Resource("only"), context)
+    only_sentences.process_training_data(data)
+    diet.train(data)
+    messages = [Message({TEXT: text}) for text in
+                ("where do I transfer property", "hello", "tax", "zzz unknown words", "Macau")]
+    for message in messages:
+        tokenizer.process([message])
+        for featurizer in featurizers:
+            featurizer.process([message])
+        only_sentences.process([message])
+    return diet, messages
+
+
+def test_intent_scores_from_the_products_equal_diets_tensorflow_graph(tmp_path: Path) -> None:
+    from bot.patches.intents import _PRODUCTS, _rasas_predict, predict_intents_with_numpy
+
+    patches.apply_all()
+    diet, messages = _trained_diet(tmp_path)
+    for message in messages:
+        rasas = _rasas_predict(diet, message)["i_scores"]
+        ours = predict_intents_with_numpy(diet, message)["i_scores"]
+        assert ours.shape == rasas.shape and ours.dtype == rasas.dtype
+        np.testing.assert_allclose(ours, rasas, rtol=0, atol=1e-6)
+        assert ours.argmax() == rasas.argmax()
+    assert _PRODUCTS[diet.model] is not None  # the products, not Rasa's way, were compared
+
+
+def test_a_diet_of_another_shape_predicts_rasas_way(tmp_path: Path) -> None:
+    from bot.patches.intents import _PRODUCTS, _rasas_predict, predict_intents_with_numpy
+
+    patches.apply_all()
+    diet, messages = _trained_diet(tmp_path, number_of_transformer_layers=1, epochs=1)
+    for message in messages[:2]:
+        np.testing.assert_array_equal(predict_intents_with_numpy(diet, message)["i_scores"],
+                                      _rasas_predict(diet, message)["i_scores"])
+    assert _PRODUCTS[diet.model] is None

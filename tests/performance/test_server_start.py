@@ -37,21 +37,26 @@ def test_each_process_understands_a_message_before_its_port_opens() -> None:
     assert agent.parsed == [server.WARM_UP_TEXT]
 
 
-def test_tensorflow_runs_on_the_calling_thread_unless_the_operator_says_otherwise() -> None:
+def test_tensorflow_and_blas_run_on_the_calling_thread_unless_the_operator_says_otherwise(
+) -> None:
     import os
     import subprocess
     import sys
 
-    probe = ("from bot.server import configure_tensorflow; configure_tensorflow(); "
-             "import tensorflow as tf; t = tf.config.threading; "
-             "print(t.get_inter_op_parallelism_threads(), t.get_intra_op_parallelism_threads())")
+    probe = ("from bot.server import configure_thread_pools; configure_thread_pools(); "
+             "import tensorflow as tf, threadpoolctl; t = tf.config.threading; "
+             "blas = max(pool['num_threads'] for pool in threadpoolctl.threadpool_info() "
+             "if pool['user_api'] == 'blas'); "
+             "print(t.get_inter_op_parallelism_threads(), t.get_intra_op_parallelism_threads(), "
+             "blas)")
 
     def threads(**settings: str) -> list[str]:
-        environment = {k: v for k, v in os.environ.items() if not k.startswith("TF_IN")}
+        environment = {k: v for k, v in os.environ.items()
+                       if not k.startswith(("TF_IN", "OPENBLAS", "OMP_"))}
         return subprocess.run([sys.executable, "-c", probe], env={**environment, **settings},
                               capture_output=True, text=True, check=True,
-                              timeout=120).stdout.split()[-2:]
+                              timeout=120).stdout.split()[-3:]
 
-    assert threads() == ["1", "1"]
-    assert threads(TF_INTER_OP_PARALLELISM_THREADS="2", TF_INTRA_OP_PARALLELISM_THREADS="3") == [
-        "2", "3"]
+    assert threads() == ["1", "1", "1"]
+    assert threads(TF_INTER_OP_PARALLELISM_THREADS="2", TF_INTRA_OP_PARALLELISM_THREADS="3",
+                   OPENBLAS_NUM_THREADS="2") == ["2", "3", "2"]
