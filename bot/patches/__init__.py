@@ -36,7 +36,7 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.utils.endpoints import EndpointConfig
 from rasa.utils.tensorflow.layers import DenseForSparse, DotProductLoss, Embed
-from rasa.utils.tensorflow.models import RasaModel, TransformerRasaModel
+from rasa.utils.tensorflow.models import TransformerRasaModel
 from rasa.utils.tensorflow.rasa_layers import (
     ConcatenateSparseDenseFeatures,
     RasaFeatureCombiningLayer,
@@ -49,7 +49,6 @@ from bot.patches.events import resolve_by_type
 from bot.patches.features import combine_sparse_at_once
 from bot.patches.graph import run_in_order
 from bot.patches.intents import predict_intents_with_numpy
-from bot.patches.prediction import predict_with_traced_graph
 from bot.patches.rules import possible_rule_keys
 from bot.patches.sessions import kept_session
 from bot.patches.states import create_states_once
@@ -145,10 +144,6 @@ PATCHES = (
           source_sha256="e55aa13d9d4fb4bc440ac33b870a97ee162b76dda7ccb6bf68433567475fdffb",
           replacement=kept_session,
           why="keep one session, and its connections, per endpoint instead of one per request"),
-    Patch(RasaModel, "_rasa_predict",
-          source_sha256="7f745b0f9cb647c9df9e5b04b318a7b93709daf9460bad4373970c6cf9f04d8f",
-          replacement=predict_with_traced_graph,
-          why="call DIET's traced graph directly instead of binding each batch to its signature"),
     Patch(DIETClassifier, "_predict",
           source_sha256="228b5091ebd1894b30d828ffe3f5e616c769f6fe1bc7161a3b7f9789244e3948",
           replacement=predict_intents_with_numpy,

@@ -11,18 +11,15 @@ from typing import Any
 import jsonschema
 import numpy as np
 import pytest
-import tensorflow as tf
 from rasa.core.actions.action import RemoteAction
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.graph import ExecutionContext, GraphComponent, GraphSchema, SchemaNode
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.shared.core.constants import SHOULD_NOT_BE_SET
-from rasa.utils.tensorflow.models import RasaModel
 
 from bot import patches
 from bot.patches.action_results import validate_action_result
-from bot.patches.prediction import TracedGraph, _rasas_predict
 
 VALID_RESULT = {
     "events": [{"event": "slot", "name": "service", "value": "property_registration"},
@@ -227,33 +224,6 @@ def test_states_folded_per_event_equal_rasas_from_the_start() -> None:
             for state in again:  # what Rasa does to the list it gets
                 state.get("user", {}).pop("intent", None)
             assert TrackerFeaturizer._create_states(tracker, domain, **kwargs) == rasas
-
-
-class _Scaling(RasaModel):
-    """The smallest RasaModel: what it predicts depends on every input, whatever their lengths."""
-
-    def batch_predict(self, batch_in: Any) -> dict[str, Any]:
-        values, counts = batch_in
-        return {"scaled": values * 2.0, "counted": tf.reduce_sum(counts, axis=-1)}
-
-
-def test_the_traced_graph_predicts_what_rasas_binding_predicts() -> None:
-    patches.apply_all()
-    patched, unpatched = _Scaling(random_seed=1), _Scaling(random_seed=1)
-    rng = np.random.default_rng(1)
-    batches = [(rng.random((1, length, 3), dtype=np.float32),
-                rng.integers(0, 9, (1, length, 2)).astype(np.int64)) for length in (4, 1, 7, 4)]
-    for batch in batches:
-        ours = patched._rasa_predict(batch)
-        rasas = _rasas_predict(unpatched, batch)
-        assert ours.keys() == rasas.keys()
-        for key in rasas:
-            np.testing.assert_array_equal(ours[key], rasas[key])
-    # traced once by Rasa on the first batch, then called directly
-    assert isinstance(patched._tf_predict_step, TracedGraph)
-    # a batch of another structure is left to TensorFlow, which says what is wrong
-    with pytest.raises((TypeError, ValueError)):
-        patched._rasa_predict((batches[0][0],))
 
 
 def _random_state(rng: random.Random, starts: bool) -> dict[str, dict[str, Any]]:
