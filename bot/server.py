@@ -117,8 +117,8 @@ def build_app(args: argparse.Namespace) -> tuple[Sanic, AvailableEndpoints]:
 
 async def _warm_up(app: Sanic, _: object) -> None:
     """The first message a process understands costs more than the next (the pipeline's first
-    calls; DIET's weights read for bot/patches/intents.py). Paid here, before the port opens, instead of by the first
-    resident after every start, restart or new replica."""
+    calls; DIET's weights read for bot/patches/intents.py). Paid here, before the port opens,
+    instead of by the first resident after every start, restart or new replica."""
     agent = getattr(app.ctx, "agent", None)
     if agent is not None and agent.is_ready():
         await agent.parse_message(WARM_UP_TEXT)
