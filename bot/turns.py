@@ -1,26 +1,26 @@
-"""The queue in front of a Rasa process's turns: a few compute at once, the others wait in
+"""The queue in front of a Rasa process's turns: one computes at a time, the others wait in
 arrival order (``bot.channels.reliable.never_silent`` puts every channel's turns through it).
 
 Rasa's turn is mostly CPU work between a few awaits. Admitted all at once, each turn's CPU is
 interleaved with every other turn's, so under a peak the turn that needs a little more CPU (a
 form, two action calls) finishes behind all of them. In the queue, each waits for those before
-it and then runs nearly alone: at 50 concurrent senders on two workers the slowest 1 % of answers
-went from about 1.2 s to 0.9-1.05 s, and the mean answer from 0.6 to 0.5 s (docs/deploy.md,
-"Later levers").
+it and then runs alone: at 50 concurrent senders on two workers the slowest 1 % of answers went
+from about 1.2 s with no queue to 0.9-1.05 s with 4 turns at once, and to 0.94-1.02 s with one
+(docs/deploy.md, "Later levers" and the sixteenth pass).
 
 A place is for computing, not for waiting:
 - a turn gives its place up while it waits for another server (the action server, through
-  ``waiting_elsewhere``, which ``bot.patches`` wraps around Rasa's HTTP calls) or for its
-  conversation's lock in Redis, and queues again for one after; a slow booking service then
-  holds up only the conversations that use it. A freed place goes to the turn that arrived
-  first, so a turn coming back from the action server goes before the turns that arrived after
-  it (at the back of the queue it would wait once per action call, and the slowest answers were
-  slower than with no queue at all);
+  ``waiting_elsewhere``, which ``bot.patches`` wraps around Rasa's HTTP calls), for its
+  conversation's lock in Redis, between tries at a store that is away, and while a database call
+  is slow (``waiting_elsewhere_after``); it queues again for one after. A slow booking service or
+  database then holds up only the conversations that wait for it. A freed place goes to the turn
+  that arrived first, so a turn coming back from the action server goes before the turns that
+  arrived after it (at the back of the queue it would wait once per action call, and the slowest
+  answers were slower than with no queue at all);
 - the turns of one conversation take their places one after the other (a resident's quick second
   message waits for the first here, not in a place, and not for Rasa's lock store's one-second
   poll).
 """
-
 from __future__ import annotations
 
 import asyncio
@@ -34,8 +34,11 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
-# enough to keep both the CPU and the action server busy
-TURNS_AT_ONCE = 4
+# One turn at a time keeps the process's core busy (the turns waiting elsewhere do not count), and
+# a turn's data stays warm in the CPU's caches: against 4 at once, Rasa's CPU per message fell
+# from 25.9 to 24.5 ms and the slowest 1 % of answers from 1.13 to 0.99 s (two stacks side by
+# side, 50 senders, 6 rounds); 2 at once was within the rounds' spread of 4.
+TURNS_AT_ONCE = 1
 
 
 class _Places:
@@ -151,3 +154,21 @@ async def waiting_elsewhere(awaitable: Awaitable[T]) -> T:
         return await awaitable
     finally:
         await place.take()
+
+
+async def waiting_elsewhere_after(seconds: float, awaitable: Awaitable[T]) -> T:
+    """Awaits with this turn's place held for up to ``seconds``, then given up until the
+    awaitable is done: for a call that is quick when all is well (the conversations' database,
+    a few milliseconds), and would otherwise hold every turn of the process up when it is not."""
+    place = _current.get()
+    if place is None or not place.held:
+        return await awaitable
+    waited = asyncio.ensure_future(awaitable)
+    try:
+        done, _ = await asyncio.wait({waited}, timeout=seconds)
+        if not done:
+            return await waiting_elsewhere(waited)
+    except asyncio.CancelledError:
+        waited.cancel()
+        raise
+    return waited.result()

@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from bot.turns import waiting_elsewhere
+
 logger = logging.getLogger(__name__)
 
 OUTAGE_WAIT = 8.0
@@ -33,4 +35,5 @@ async def patiently(attempt: Callable[[], Any], unreachable: Callable[[Exception
             if not unreachable(error) or time.monotonic() > deadline:
                 raise
             logger.warning("store unreachable, trying again: %s", str(error).splitlines()[0])
-            await asyncio.sleep(POLL_SECONDS)
+            # other turns of the process go on meanwhile (bot.turns)
+            await waiting_elsewhere(asyncio.sleep(POLL_SECONDS))

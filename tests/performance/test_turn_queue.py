@@ -1,6 +1,7 @@
-"""The queue in front of a process's turns (bot.turns, through bot.channels.reliable): a few
-compute at once, the rest in arrival order; a turn waiting for another server gives its place up;
-the turns of one conversation go one after the other; every one is still answered."""
+"""The queue in front of a process's turns (bot.turns, through bot.channels.reliable): one
+computes at a time, the rest in arrival order; a turn waiting for another server gives its place
+up, and so does one whose database call is slow; the turns of one conversation go one after the
+other; every one is still answered."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
 from bot import turns
 from bot.channels import reliable
+from bot.conversations import patience
 
 TURNS = 12
 
@@ -100,6 +102,64 @@ async def test_a_failed_turn_gives_its_place_back_and_is_still_answered() -> Non
     bot = Bot()
     assert all(output.messages for output in await _send(bot, _apart(TURNS)))
     assert bot.most_computing == turns.TURNS_AT_ONCE  # no place was left taken
+
+
+class DatabaseBot:
+    """Each turn makes one database call of ``took[text]`` seconds (0.001 unless named)."""
+
+    def __init__(self, took: dict[str, float]) -> None:
+        self.took = took
+        self.events: list[str] = []
+
+    async def __call__(self, message: UserMessage) -> None:
+        self.events.append(f"{message.text} starts")
+        await turns.waiting_elsewhere_after(HOLD, asyncio.sleep(self.took.get(message.text, 0.001)))
+        self.events.append(f"{message.text} ends")
+        await message.output_channel.send_response(message.sender_id, {"text": message.text})
+
+
+HOLD = 0.05
+
+
+async def test_a_quick_database_call_keeps_its_place() -> None:
+    bot = DatabaseBot({})
+    count = turns.TURNS_AT_ONCE + 1
+    await _send(bot, _apart(count))
+    # the last turn starts only when the first has finished: the call kept its place
+    assert bot.events.index("m0 ends") < bot.events.index(f"m{count - 1} starts")
+
+
+async def test_a_database_call_that_hangs_holds_the_others_up_only_for_a_while() -> None:
+    hanging = {f"m{n}": 1.0 for n in range(turns.TURNS_AT_ONCE)}
+    bot = DatabaseBot(hanging)
+    started = asyncio.get_running_loop().time()
+    outputs = await _send(bot, _apart(len(hanging) + 1))
+    other = f"m{len(hanging)}"
+    assert bot.events.index(f"{other} ends") < bot.events.index("m0 ends")
+    assert asyncio.get_running_loop().time() - started < 1.5  # the hanging ones waited together
+    assert all(len(output.messages) == 1 for output in outputs)
+
+
+async def test_a_turn_waiting_out_a_store_outage_lets_the_others_go_on() -> None:
+    tries: list[float] = []
+
+    def store_away_twice() -> str:
+        tries.append(asyncio.get_running_loop().time())
+        if len(tries) < 3:
+            raise ConnectionError("the store is restarting")
+        return "loaded"
+
+    events: list[str] = []
+
+    async def bot(message: UserMessage) -> None:
+        if message.text == "m0":
+            await patience.patiently(store_away_twice, lambda error: True)
+        events.append(f"{message.text} ends")
+        await message.output_channel.send_response(message.sender_id, {"text": message.text})
+
+    await _send(bot, _apart(3))
+    assert len(tries) == 3
+    assert events == ["m1 ends", "m2 ends", "m0 ends"]
 
 
 def test_each_event_loop_gets_its_own_queue() -> None:
