@@ -68,10 +68,11 @@ $(MODEL): $(INSTALLED) $(TRAINING_INPUTS)
 
 train: $(MODEL)
 
-# two Rasa processes (both cores) share the port, with a Redis for their conversation locks
+# three Rasa processes share the port and both cores (while one waits for another server, the
+# others compute: docs/deploy.md, sixteenth pass), with a Redis for their conversation locks
 run: $(MODEL) $(NODE_MODULES)
 	scripts/system-packages redis-server
-	$(PY) -m bot.stack --workers 2
+	$(PY) -m bot.stack --workers 3
 
 shell: $(MODEL)
 	$(PY) -m bot.stack --shell

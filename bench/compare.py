@@ -39,7 +39,7 @@ CONCURRENCY = (1, 5, 10, 20, 50)
 MESSAGES = {1: 80, 5: 150, 10: 200, 20: 300, 50: 500}
 LEVEL_TIME_LIMIT = 90.0
 LONG_CONVERSATION = 300
-MAKE_RUN_WORKERS = 2  # as the Makefile's `run` starts it
+MAKE_RUN_WORKERS = 3  # as the Makefile's `run` starts it
 
 
 def cycle(pool: list[str], count: int) -> list[str]:

@@ -42,7 +42,7 @@ from rasa.utils.tensorflow.environment import setup_tf_environment
 from sanic import Sanic, response
 from sanic.request import Request
 
-from bot import in_process_actions, patches
+from bot import balance, in_process_actions, patches
 from bot.access import API_TOKEN_ENV, require_token
 from bot.catalog import default_catalog
 from bot.catalog.search import prepare_lookups
@@ -67,6 +67,7 @@ WARM_UP_TEXT = "你好"  # any text: the first call's cost does not depend on it
 def configure_public_app(app: Sanic) -> None:
     """Everything the public port serves besides Rasa's channels (and its API, when enabled)."""
     app.add_route(health, "/health", methods=["GET"], name="health")
+    app.register_middleware(balance.deal_again_if_busier, "response")
     add_widget_routes(app)
 
 

@@ -32,6 +32,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from bot import balance
+
 T = TypeVar("T")
 
 # One turn at a time keeps the process's core busy (the turns waiting elsewhere do not count), and
@@ -101,6 +103,7 @@ class _LoopQueue:
     places: _Places
     conversations: dict[str, _Conversation] = field(default_factory=dict)
     arrivals: itertools.count = field(default_factory=itertools.count)
+    turns: int = 0  # here, waiting or computing: the load bot.balance compares between workers
 
 
 class TurnQueue:
@@ -125,6 +128,8 @@ class TurnQueue:
         if conversation is None:  # not setdefault: that would make a lock for every turn
             conversation = queue.conversations[conversation_id] = _Conversation()
         conversation.turns += 1
+        queue.turns += 1
+        balance.publish(queue.turns)
         try:
             async with conversation.one_at_a_time:
                 place = _Place(queue.places, arrival)
@@ -136,6 +141,8 @@ class TurnQueue:
                     _current.reset(token)
                     place.give_up()
         finally:
+            queue.turns -= 1
+            balance.publish(queue.turns)
             conversation.turns -= 1
             if conversation.turns == 0:
                 del queue.conversations[conversation_id]

@@ -22,6 +22,8 @@ import socket
 import sys
 from collections.abc import Callable
 
+from bot import balance
+
 logger = logging.getLogger(__name__)
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -59,7 +61,8 @@ def serve_forked(serve: Callable[[socket.socket], None], host: str, port: int, b
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     parent = os.getpid()
-    for _ in range(workers):
+    balance.share_between(workers)
+    for worker in range(workers):
         if stopping:
             break
         pid = os.fork()
@@ -68,6 +71,7 @@ def serve_forked(serve: Callable[[socket.socket], None], host: str, port: int, b
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             _stop_with(parent)
+            balance.serve_as(worker)
             status = 1  # unless serve returns: also for SystemExit and KeyboardInterrupt
             try:
                 serve(listening_socket(host, port, backlog))
