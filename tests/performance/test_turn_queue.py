@@ -83,6 +83,22 @@ async def test_a_turn_back_from_the_action_server_goes_before_later_arrivals() -
     assert bot.events.index("m0 ends") < bot.events.index(f"m{count - 1} starts")
 
 
+async def test_a_turn_back_from_another_server_computes_beside_the_one_holding_the_place() -> None:
+    events: list[str] = []
+
+    async def bot(message: UserMessage) -> None:
+        if message.text == "m0":
+            await turns.waiting_elsewhere(asyncio.sleep(0.02))
+        else:  # a long computation, with the awaits Rasa's turn has
+            for _ in range(20):
+                await asyncio.sleep(0.01)
+        events.append(f"{message.text} ends")
+        await message.output_channel.send_response(message.sender_id, {"text": message.text})
+
+    await _send(bot, _apart(turns.TURNS_AT_ONCE + 1))
+    assert events[0] == "m0 ends"
+
+
 async def test_one_conversations_turns_go_one_after_the_other_without_holding_places() -> None:
     chatty = [(f"c{n}", "chatty") for n in range(turns.TURNS_AT_ONCE + 2)]
     bot = Bot()
