@@ -6,7 +6,7 @@
   bug), the user gets an honest apology in their language with "try again" and a human route,
   instead of nothing. Rasa itself only logs such failures. A turn that fails after some replies
   gets the apology after them: it was not saved, and those replies may be only half an answer.
-- One queue: a Rasa process computes a few turns at once and the others wait in arrival order
+- One queue: a Rasa process computes one turn at a time and the others wait in arrival order
   (``bot.turns``).
 - Bad requests to the REST webhook get a 400 with a reason, not a 500 or a shared conversation.
 
