@@ -3,9 +3,9 @@
 The kernel deals each new connection to a worker by a hash of its addresses, and an HTTP client
 keeps its connections open (WeChat's servers, a partner's server, a load test): the worker that
 drew more of them serves more turns for as long as they stay open. Its residents wait longer, and
-at the end of a peak it works on alone while the other cores idle. At 50 senders over kept
-connections, three workers drew 11, 17 and 22 of them; the senders' mean answers were 0.5, 0.63
-and 0.8 s, and the last worker served the last second of the load alone.
+at the end of a peak it works on while the others idle. At 50 senders over kept connections,
+three workers drew 11, 17 and 22 of them and the senders' mean answers were 0.5, 0.63 and 0.8 s;
+with two workers, the busier one served the last 1.6 s of an 8.9 s load alone.
 
 So each worker publishes how many turns it has (waiting or computing, ``bot.turns``) in memory
 shared with the others, and a worker with more than ``MARGIN`` above the least loaded answers a

@@ -22,6 +22,7 @@ A place is for computing, not for waiting:
   message waits for the first here, not in a place, and not for Rasa's lock store's one-second
   poll).
 """
+
 from __future__ import annotations
 
 import asyncio
