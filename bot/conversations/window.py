@@ -28,8 +28,8 @@ over Rasa's ``SQLTrackerStore``.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 import ujson
@@ -64,12 +64,21 @@ _STATE_TYPES = (SlotSet.type_name, Restarted.type_name, AllSlotsReset.type_name,
 # every conversation of the process. A database that refuses or drops connections is waited out.
 DATABASE_DEADLINE = 10.0
 # A load or save keeps the turn's place in its process's queue (bot.turns) this long, then gives it
-# up until it is done: given up at once, a turn queued again after each of its two calls, and the
-# slowest 1 % of answers at 50 senders went from 1.10 to 1.55 s; kept throughout, a database that
-# hangs would make every turn of the process wait for each of them in turn.
+# up until it is done. Given up at once (measured while a turn back from elsewhere still queued
+# for a place), a turn waited twice more, and the slowest 1 % of answers at 50 senders went from
+# 1.10 to 1.55 s; kept throughout, a database that hangs would make every turn of the process
+# wait for each of them in turn.
 DATABASE_HOLD = 0.5
 # on a loaded tracker: how many of its events are already stored (the rest are this turn's)
 _STORED = "_window_stored_events"
+T = TypeVar("T")
+
+
+async def _in_database(work: Callable[[Any], T], argument: Any) -> T:
+    """``work(argument)`` in a worker thread, with the turn's place kept for ``DATABASE_HOLD``
+    and the wait given up at ``DATABASE_DEADLINE``."""
+    return await waiting_elsewhere_after(
+        DATABASE_HOLD, off_loop(work, argument, deadline=DATABASE_DEADLINE))
 
 
 class HistoryWindow:
@@ -100,8 +109,7 @@ class HistoryWindow:
                         fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
         if fetch_events_from_all_sessions:
             return await super()._retrieve(sender_id, True)  # type: ignore[misc]
-        return await waiting_elsewhere_after(
-            DATABASE_HOLD, off_loop(self._load_window, sender_id, deadline=DATABASE_DEADLINE))
+        return await _in_database(self._load_window, sender_id)
 
     def _load_window(self, sender_id: str) -> DialogueStateTracker | None:
         store: SQLTrackerStore = self  # type: ignore[assignment]
@@ -165,8 +173,7 @@ class HistoryWindow:
         ORM object per event)."""
         store: SQLTrackerStore = self  # type: ignore[assignment]
         await store.stream_events(tracker)
-        await waiting_elsewhere_after(
-            DATABASE_HOLD, off_loop(self._insert_turn, tracker, deadline=DATABASE_DEADLINE))
+        await _in_database(self._insert_turn, tracker)
         setattr(tracker, _STORED, len(tracker.events))
 
     def _insert_turn(self, tracker: DialogueStateTracker) -> None:
