@@ -31,6 +31,7 @@ from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.nlu.classifiers.diet_classifier import DIET, DIETClassifier
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
+from rasa.shared.core.slots import Slot
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
@@ -51,6 +52,7 @@ from bot.patches.graph import run_in_order
 from bot.patches.intents import predict_intents_with_numpy
 from bot.patches.rules import possible_rule_keys
 from bot.patches.sessions import kept_session
+from bot.patches.slots import COPY_HOOKS, copy_slot
 from bot.patches.states import create_states_once
 from bot.patches.store_outage import retrieve_unless_unavailable
 from bot.patches.understanding import log_message_understood_while_loading
@@ -110,6 +112,41 @@ def _check_source(name: str, function: Callable[..., Any], sha256: str) -> None:
 
 # name -> the function a patch replaced
 _ORIGINALS: dict[str, Callable[..., Any]] = {}
+
+
+@dataclass(frozen=True)
+class Addition:
+    """A method added to a Rasa class that lacks it. Before adding it, checks that neither the
+    class nor any of its subclasses defines it or any of ``absent`` (what the addition's reasoning
+    relies on being missing): a Rasa upgrade that defines one makes ``apply_all`` raise."""
+
+    owner: type
+    attribute: str
+    replacement: Any
+    why: str
+    absent: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return f"{self.owner.__module__}.{self.owner.__qualname__}.{self.attribute}"
+
+    def check(self) -> None:
+        classes, unseen = [], [self.owner]
+        while unseen:
+            classes.append(unseen.pop())
+            unseen.extend(classes[-1].__subclasses__())
+        for cls in classes:
+            for name in (self.attribute, *self.absent):
+                if cls.__dict__.get(name, self.replacement) is not self.replacement:
+                    raise PatchError(f"{cls.__module__}.{cls.__qualname__} now defines {name}; "
+                                     f"{self.name} was added for a class without it; review "
+                                     "bot/patches/")
+
+    def apply(self) -> None:
+        self.check()
+        if self.owner.__dict__.get(self.attribute) is not self.replacement:
+            setattr(self.owner, self.attribute, self.replacement)
+            logger.info("added %s: %s", self.name, self.why)
 
 
 PATCHES = (
@@ -224,7 +261,15 @@ PATCHES = (
 )
 
 
+ADDITIONS = (
+    Addition(Slot, "__copy__", replacement=copy_slot,
+             why="copy a slot by its attributes instead of through the pickling protocol",
+             absent=COPY_HOOKS),
+)
+
+
 def apply_all() -> None:
-    """Applies every patch; raises PatchError, naming the function, if Rasa has changed."""
-    for patch in PATCHES:
-        patch.apply()
+    """Applies every patch and addition; raises PatchError, naming the function, if Rasa has
+    changed."""
+    for change in (*PATCHES, *ADDITIONS):
+        change.apply()

@@ -11,8 +11,9 @@ change it. So the duplicate takes the state as it is, as the replay would leave 
 
 - a fresh tracker as ``init_copy`` makes one (same sender, rule flag; no model or assistant id,
   no sender source), with the same events in a new deque;
-- each slot copied with ``copy.copy``, as ``init_copy`` copies them, keeping its value and whether
-  it was set (a replay sets the same value objects again);
+- each slot copied as ``init_copy`` copies them (``copy.copy``, here its fast path
+  ``bot.patches.slots.copy_slot``), keeping its value and whether it was set (a replay sets the
+  same value objects again);
 - the pause, the follow-up action, the latest action (a new dict), the latest user message and
   bot utterance (the same event objects a replay would point at), the active loop (a copy: events
   change its flags in place).
@@ -31,6 +32,8 @@ from collections import deque
 from rasa.shared.constants import DEFAULT_SENDER_ID
 from rasa.shared.core.trackers import AnySlotDict, DialogueStateTracker
 
+from bot.patches.slots import copy_slot
+
 # Rasa's own, taken when this module is imported: before bot.patches replaces it
 _rasas_copy = DialogueStateTracker.copy
 
@@ -41,7 +44,7 @@ def copy_from_state(self: DialogueStateTracker) -> DialogueStateTracker:
         return _rasas_copy(self)
     duplicate = DialogueStateTracker(self.sender_id or DEFAULT_SENDER_ID, (),
                                      is_rule_tracker=self.is_rule_tracker)
-    duplicate.slots = {slot.name: copy.copy(slot) for slot in self.slots.values()}
+    duplicate.slots = {slot.name: copy_slot(slot) for slot in self.slots.values()}
     duplicate.events = deque(self.events, self._max_event_history)
     duplicate._paused = self._paused
     duplicate.followup_action = self.followup_action

@@ -3,6 +3,7 @@ what the functions they replace do."""
 
 from __future__ import annotations
 
+import copy
 import json
 import random
 from pathlib import Path
@@ -49,6 +50,51 @@ def test_a_moved_function_stops_the_server_instead_of_patching_blindly() -> None
                                    "test", reproduces=((RemoteAction, "run", "0" * 64),))
     with pytest.raises(patches.PatchError, match=r"RemoteAction\.run is not the function"):
         copied_changed.check()
+
+
+@pytest.mark.parametrize("addition", patches.ADDITIONS, ids=lambda addition: addition.name)
+def test_each_added_method_is_still_missing_from_rasa(addition: patches.Addition) -> None:
+    """Fails when a Rasa upgrade defines what an addition adds or relies on being missing."""
+    addition.check()
+
+
+def test_an_added_method_stops_the_server_when_a_subclass_defines_a_hook() -> None:
+    from bot.patches.slots import COPY_HOOKS, copy_slot
+
+    # stand-ins: a subclass of Rasa's Slot would stay in Slot.__subclasses__() for later tests
+    class Plain:
+        def __init__(self) -> None:
+            self.value = "陳大文"
+
+    class Pickled(Plain):
+        def __getstate__(self) -> dict[str, Any]:
+            return {**self.__dict__, "pickled": True}
+
+    with pytest.raises(patches.PatchError, match=r"Pickled now defines __getstate__"):
+        patches.Addition(Plain, "__copy__", copy_slot, "test", absent=COPY_HOOKS).check()
+    # an object of such a class, met after the start, is copied the default way
+    assert copy_slot(Plain()).__dict__ == {"value": "陳大文"}
+    assert copy_slot(Pickled()).__dict__ == {"value": "陳大文", "pickled": True}
+
+
+def test_a_slot_copied_by_its_attributes_equals_the_pickling_protocols_copy() -> None:
+    from rasa.shared.core.domain import Domain
+
+    from bot.paths import REPO_ROOT
+
+    domain = Domain.load(str(REPO_ROOT / "domain"))
+    patches.apply_all()
+    kinds = set()
+    for slot in domain.slots:
+        slot.value = {"list": ["a"], "bool": True, "float": 1.5}.get(slot.type_name, "x")
+        rasas = copy._reconstruct(slot, None, *slot.__reduce_ex__(4))
+        ours = copy.copy(slot)
+        assert type(ours) is type(rasas) and ours is not slot
+        assert ours.__dict__ == rasas.__dict__
+        ours.value = None  # the copy's value is its own, its mappings shared as copy.copy's are
+        assert slot.value is not None and ours.mappings is slot.mappings
+        kinds.add(slot.type_name)
+    assert {"text", "categorical", "bool", "list", "float", "any"} <= kinds
 
 
 @pytest.fixture
