@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rasa.core.actions.action import RemoteAction
+from rasa.core.actions.forms import FormAction
 from rasa.core.featurizers.tracker_featurizers import TrackerFeaturizer
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.core.processor import MessageProcessor
@@ -48,6 +49,7 @@ from bot.patches.action_results import validate_action_result
 from bot.patches.copies import copy_from_state
 from bot.patches.events import resolve_by_type
 from bot.patches.features import combine_sparse_at_once
+from bot.patches.forms import temporary_tracker_from_state
 from bot.patches.graph import run_in_order
 from bot.patches.intents import predict_intents_with_numpy
 from bot.patches.rules import possible_rule_keys
@@ -243,6 +245,16 @@ PATCHES = (
                "8f39eb22462aa62b140d9da1f6db986cbc76383d8f7cc4e3dc7664fa7d84cb2d"),
               (DialogueStateTracker, "_reset",
                "190858eaf560a0c0a86f45dca86498f8a9fada57ddb6c7dd1e68648c9779e103"))),
+    Patch(FormAction, "_temporary_tracker",
+          source_sha256="381bc4b6e07fc205a4189558635d11392464a81d89499188542246f8376d8ee7",
+          replacement=temporary_tracker_from_state,
+          why="duplicate the conversation from its state for a form's temporary tracker instead "
+              "of replaying all its events",
+          reproduces=(
+              (DialogueStateTracker, "from_events",
+               "820a9cbb7dd5ce34a71b4301469f81f00754683952fd7b306f46ea46a400eb62"),
+              (DialogueStateTracker, "idx_after_latest_restart",
+               "2d76399d37f8214d442dc634e60d306fb07ea978d3c2b50e30560247bff0ef0e"))),
     Patch(MessageProcessor, "log_message",
           source_sha256="f2f8ec66a291d83d783b7acda52bbc0cc2a093b27a67625d8b9882e95138fac1",
           replacement=log_message_understood_while_loading,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import random
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -270,6 +271,13 @@ def test_states_folded_per_event_equal_rasas_from_the_start() -> None:
             for state in again:  # what Rasa does to the list it gets
                 state.get("user", {}).pop("intent", None)
             assert TrackerFeaturizer._create_states(tracker, domain, **kwargs) == rasas
+    # a tracker that keeps its last events only: its deque stays as long as it takes more
+    capped = DialogueStateTracker("capped", domain.slots, max_event_history=4)
+    for event in _conversation():
+        capped.update(event, domain)
+        for kwargs in arguments[:2]:
+            assert (TrackerFeaturizer._create_states(capped, domain, **kwargs)
+                    == _rasas_create_states(capped, domain, **kwargs)), event
 
 
 def _random_state(rng: random.Random, starts: bool) -> dict[str, dict[str, Any]]:
@@ -378,7 +386,8 @@ def _tracker_state(tracker: Any) -> dict[str, Any]:
     }
 
 
-def test_a_tracker_copied_from_its_state_equals_rasas_replayed_copy() -> None:
+def _random_conversations(seed: int) -> tuple[Any, Callable[[], Any], list[Callable[[], Any]]]:
+    """A domain with a form, a maker of user messages, and makers of every kind of event."""
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import (
         ActionExecuted,
@@ -399,9 +408,6 @@ def test_a_tracker_copied_from_its_state_equals_rasas_replayed_copy() -> None:
         UserUtteranceReverted,
         UserUttered,
     )
-    from rasa.shared.core.trackers import DialogueStateTracker
-
-    from bot.patches.copies import _rasas_copy, copy_from_state
 
     domain = Domain.from_yaml("""
 version: "3.1"
@@ -415,7 +421,7 @@ slots:
 forms:
   booking_form: {required_slots: [service]}
 """)
-    rng = random.Random(11)
+    rng = random.Random(seed)
 
     def user() -> UserUttered:
         return UserUttered(rng.choice(["hi", "book", "改時間"]),
@@ -428,6 +434,7 @@ forms:
         lambda: SlotSet("service", rng.choice(["tax", None])),
         lambda: SlotSet("confirmed", rng.choice([True, False])),
         lambda: SlotSet("choices", ["a", "b"]), lambda: SlotSet("count", 3.0),
+        lambda: SlotSet("requested_slot", rng.choice(["service", None])),
         lambda: ActiveLoop(rng.choice(["booking_form", None])),
         lambda: LoopInterrupted(rng.random() < 0.5),
         lambda: ActionExecutionRejected("booking_form"),
@@ -437,6 +444,23 @@ forms:
         lambda: DefinePrevUserUtteredFeaturization(rng.random() < 0.5),
         lambda: EntitiesAdded([{"entity": "region", "value": "hk"}]),
     ]
+    return domain, user, makers
+
+
+def test_a_tracker_copied_from_its_state_equals_rasas_replayed_copy() -> None:
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        ActionExecutionRejected,
+        ActiveLoop,
+        LoopInterrupted,
+        SlotSet,
+    )
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.patches.copies import _rasas_copy, copy_from_state
+
+    domain, user, makers = _random_conversations(11)
+    rng = random.Random(11)
     compared = 0
     for _ in range(150):
         tracker = DialogueStateTracker.from_events("c", [], domain.slots)
@@ -457,6 +481,38 @@ forms:
                                   SlotSet("service", "changed"), ActionExecuted("action_answer"),
                                   user()], domain)
     assert _tracker_state(tracker) == before
+
+
+def test_a_forms_temporary_tracker_from_state_equals_rasas_replay() -> None:
+    from rasa.core.actions.forms import FormAction
+    from rasa.shared.core.events import BotUttered, Restarted, SlotSet
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.patches.forms import _rasas_temporary_tracker, temporary_tracker_from_state
+
+    domain, user, makers = _random_conversations(12)
+    rng = random.Random(12)
+    form = FormAction("booking_form", None)
+
+    def state(tracker: DialogueStateTracker) -> dict[str, Any]:
+        # the extra events are made anew by each: compared by value, the others by identity
+        return {**_tracker_state(tracker), "events": list(tracker.events)}
+
+    patches.apply_all()  # ours duplicates with the patched copy
+    compared = {"from state": 0, "replayed": 0}
+    for _ in range(150):
+        tracker = DialogueStateTracker.from_events("c", [], domain.slots)
+        for _ in range(rng.randint(0, 60)):
+            tracker.update(rng.choice(makers)())
+            if rng.random() < 0.3:
+                extra = rng.choice([[], [SlotSet("service", "tax")],
+                                    [user(), BotUttered("which?"), SlotSet("confirmed", True)]])
+                ours = temporary_tracker_from_state(form, tracker, extra, domain)
+                rasas = _rasas_temporary_tracker(form, tracker, extra, domain)
+                assert state(ours) == state(rasas), list(tracker.events)
+                restarted = any(isinstance(e, Restarted) for e in tracker.events)
+                compared["replayed" if restarted else "from state"] += 1
+    assert min(compared.values()) > 100, compared
 
 
 def _trained_diet(tmp_path: Path, **config: Any) -> tuple[Any, list[Any]]:
