@@ -19,7 +19,7 @@ from bot.paths import REPO_ROOT
 
 # code -> the pyproject groups whose packages it may import ("" = [project] dependencies)
 GROUPS = {"bot": ("",), "actions": ("",), "scripts": ("",), "tests": ("", "test"),
-          "bench": ("", "bench")}
+          "bench": ("",)}
 LOCAL = {*GROUPS, "conftest"}
 # declared, never imported: a plugin, a tool, or what a declared library needs for a feature
 NOT_IMPORTED = {

@@ -95,10 +95,13 @@ def _trained(featurizer_class: type, tmp_path: Path, config: dict) -> tuple[obje
     WhitespaceTokenizer(WhitespaceTokenizer.get_default_config()).process_training_data(data)
     featurizer.train(data)
     featurizer.process_training_data(data)
-    message = Message({TEXT: "where do I transfer property"})
-    WhitespaceTokenizer(WhitespaceTokenizer.get_default_config()).process([message])
-    featurizer.process([message])
-    return featurizer, [*examples, message]
+    # words it knows, words again, words and characters it has never seen
+    messages = [Message({TEXT: text}) for text in (
+        "where do I transfer property", "where where is is the the point point hello",
+        "點樣辦 property 喺邊度", "zzz")]
+    WhitespaceTokenizer(WhitespaceTokenizer.get_default_config()).process(messages)
+    featurizer.process(messages)
+    return featurizer, [*examples, *messages]
 
 
 @pytest.mark.parametrize("config", [{}, {"analyzer": "char_wb", "min_ngram": 1, "max_ngram": 3}])
@@ -113,3 +116,10 @@ def test_sentence_count_vectors_are_rasas_without_the_token_counts(tmp_path: Pat
         for want, got in zip(expected, mine.features, strict=True):
             assert (want.type, want.attribute) == (got.type, got.attribute)
             assert (want.features != got.features).nnz == 0  # the same counts
+            if got.type == FEATURE_TYPE_SENTENCE and got.attribute == TEXT:  # counted here
+                assert isinstance(got.features, scipy.sparse.coo_matrix)
+                for part in ("data", "row", "col"):  # the same matrix, entry by entry
+                    mine_part, want_part = getattr(got.features, part), getattr(
+                        want.features.tocsr().tocoo(), part)
+                    assert mine_part.dtype == want_part.dtype
+                    assert mine_part.tolist() == want_part.tolist()

@@ -14,8 +14,11 @@ what makes this true.
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import scipy.sparse
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
@@ -23,6 +26,7 @@ from rasa.shared.nlu.constants import FEATURE_TYPE_SEQUENCE, TEXT
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.feature_extraction.text import CountVectorizer
 
 from bot.nlu.components import StatelessComponent
 
@@ -59,19 +63,44 @@ class SentenceCountVectorsFeaturizer(CountVectorsFeaturizer):
     """Rasa's ``CountVectorsFeaturizer`` without the text's counts per token, which
     ``SentenceFeaturesOnly`` would replace: the same vocabulary, the same sentence counts, and the
     labels (intents) featurised as before. Counting each token was half of the featurizer's time
-    at every message and training example."""
+    at every message and training example.
+
+    The sentence's counts are counted here, as scikit-learn's ``CountVectorizer.transform``
+    counts them (the vectorizer's own analyzer and vocabulary), straight into the matrix Rasa
+    keeps: ``transform`` builds a matrix for a batch of documents, sorts it and Rasa converts it,
+    359 µs a message here against 200. A test compares the two matrices."""
 
     def _create_features(self, attribute: str, all_tokens: list[list[str]]
                          ) -> tuple[list[Any], list[Any]]:
         if attribute != TEXT or not self.vectorizers.get(attribute):
             return super()._create_features(attribute, all_tokens)
         vectorizer = self.vectorizers[attribute]
-        sentences: list[Any] = []
-        for tokens in all_tokens:
-            if not tokens:
-                sentences.append(None)
-                continue
-            counts = vectorizer.transform([" ".join(tokens)])
-            counts.sort_indices()
-            sentences.append(counts.tocoo())
-        return [None] * len(all_tokens), sentences
+        return [None] * len(all_tokens), [_sentence_counts(vectorizer, " ".join(tokens))
+                                          if tokens else None for tokens in all_tokens]
+
+
+def _sentence_counts(vectorizer: CountVectorizer, text: str) -> scipy.sparse.coo_matrix:
+    """``vectorizer.transform([text])``, its indices sorted, as a COO matrix (Rasa's vectorizers
+    count, they never set ``binary``)."""
+    vocabulary = vectorizer.vocabulary_
+    counts: dict[int, int] = {}
+    for feature in _analyzer(vectorizer)(text):
+        column = vocabulary.get(feature)
+        if column is not None:
+            counts[column] = counts.get(column, 0) + 1
+    columns = sorted(counts)
+    return scipy.sparse.coo_matrix(
+        (np.array([counts[c] for c in columns], dtype=vectorizer.dtype),
+         (np.zeros(len(columns), dtype=np.int32), np.array(columns, dtype=np.int32))),
+        shape=(1, len(vocabulary)))
+
+
+# a vectorizer's analyzer, built once (``transform`` builds it again at every call)
+_ANALYZERS: weakref.WeakKeyDictionary[CountVectorizer, Callable[[str], list[str]]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _analyzer(vectorizer: CountVectorizer) -> Callable[[str], list[str]]:
+    if vectorizer not in _ANALYZERS:
+        _ANALYZERS[vectorizer] = vectorizer.build_analyzer()
+    return _ANALYZERS[vectorizer]
