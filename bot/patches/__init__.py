@@ -11,6 +11,9 @@ here, at start (``bot.server.main`` calls ``apply_all``). Each patch:
   its source). A Rasa upgrade that moves or changes it makes ``apply_all`` raise at start, and
   ``tests/performance/test_patches.py`` fail, rather than patching the wrong thing or silently running
   unpatched. Then check whether upstream fixed it, and drop or rewrite the patch.
+
+An ``Addition`` gives a Rasa class a method it lacks (``Slot.__copy__``): it checks instead that
+neither the class nor its subclasses define that method or anything its reasoning needs missing.
 """
 
 from __future__ import annotations

@@ -70,8 +70,8 @@ class _Fold:
     def has_seen(self, domain: Domain, rule_only_data: dict[str, Any] | None,
                  events: Any) -> bool:
         """Whether ``events`` (a tracker's deque, which Rasa only appends to) are those the fold
-        last caught up with: RulePolicy asks twice for the same tracker's states in each
-        prediction, once for the last message's text and once for its intent."""
+        last caught up with: right after a user message, RulePolicy asks twice for the same
+        tracker's states, once reading the message's text and once its intent."""
         return (self.seen is events and self.seen_count == len(events)
                 and (not events or events[-1] is self.seen_last) and self.domain is domain
                 and self.rule_only_data == rule_only_data)
