@@ -51,6 +51,16 @@ def test_token_features_become_one_placeholder_and_the_rest_is_kept() -> None:
     assert sequence.features.shape == (1, 1)
     assert sentence.features.shape == (1, 10)
     assert [f for f in message.features if f.type == FEATURE_TYPE_SENTENCE] == kept
+    # every message shares the placeholder's one matrix, which nothing can write to
+    other = _featurised_message()
+    SentenceFeaturesOnly.create({}, None, None, None).process([other])
+    shared = {id(f.features) for m in (message, other) for f in m.features
+              if f.origin == SentenceFeaturesOnly.__name__}
+    assert len(shared) == 1
+    placeholder = next(f.features for f in other.features
+                       if f.origin == SentenceFeaturesOnly.__name__)
+    with pytest.raises(ValueError, match="read-only"):
+        placeholder.data[0] = 2.0
 
 
 def test_training_examples_too_and_a_message_without_text_features_is_untouched() -> None:
