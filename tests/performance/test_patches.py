@@ -386,8 +386,10 @@ def _tracker_state(tracker: Any) -> dict[str, Any]:
     }
 
 
-def _random_conversations(seed: int) -> tuple[Any, Callable[[], Any], list[Callable[[], Any]]]:
-    """A domain with a form, a maker of user messages, and makers of every kind of event."""
+def _random_conversations(rng: random.Random
+                          ) -> tuple[Any, Callable[[], Any], list[Callable[[], Any]]]:
+    """A domain with a form, a maker of user messages, and makers of every kind of event, all
+    drawing on ``rng``."""
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import (
         ActionExecuted,
@@ -421,7 +423,6 @@ slots:
 forms:
   booking_form: {required_slots: [service]}
 """)
-    rng = random.Random(seed)
 
     def user() -> UserUttered:
         return UserUttered(rng.choice(["hi", "book", "改時間"]),
@@ -459,8 +460,8 @@ def test_a_tracker_copied_from_its_state_equals_rasas_replayed_copy() -> None:
 
     from bot.patches.copies import _rasas_copy, copy_from_state
 
-    domain, user, makers = _random_conversations(11)
     rng = random.Random(11)
+    domain, user, makers = _random_conversations(rng)
     compared = 0
     for _ in range(150):
         tracker = DialogueStateTracker.from_events("c", [], domain.slots)
@@ -490,8 +491,8 @@ def test_a_forms_temporary_tracker_from_state_equals_rasas_replay() -> None:
 
     from bot.patches.forms import _rasas_temporary_tracker, temporary_tracker_from_state
 
-    domain, user, makers = _random_conversations(12)
     rng = random.Random(12)
+    domain, user, makers = _random_conversations(rng)
     form = FormAction("booking_form", None)
 
     def state(tracker: DialogueStateTracker) -> dict[str, Any]:
